@@ -1,0 +1,703 @@
+"""The newsroom's content: sections, sources, images, articles and what hangs off them.
+
+`Article.objects.published()` is the one definition of "a reader may see this".
+Every public path starts from it.
+"""
+
+import math
+import re
+import secrets
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.postgres.search import SearchVectorField
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import strip_tags
+from django.utils.translation import gettext_lazy as _
+from taggit.managers import TaggableManager
+
+from .sanitize import sanitize_body
+from .slugs import unique_slug
+
+WORDS_PER_MINUTE = 230
+
+
+class Section(models.Model):
+    name = models.CharField(_("name"), max_length=100)
+    slug = models.SlugField(_("slug"), max_length=100, unique=True)
+    description = models.TextField(_("description"), blank=True)
+    position = models.PositiveSmallIntegerField(
+        _("position"), default=0, help_text=_("Order in the site navigation, lowest first.")
+    )
+
+    class Meta:
+        ordering = ["position", "name"]
+        verbose_name = _("section")
+        verbose_name_plural = _("sections")
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("articles:section", kwargs={"section": self.slug})
+
+
+class Source(models.Model):
+    """An outlet, agency or body a story comes from or cites."""
+
+    class Kind(models.TextChoices):
+        AGENCY = "agency", _("news agency / wire")
+        PARTNER = "partner", _("partner outlet")
+        PUBLICATION = "publication", _("publication")
+        BROADCASTER = "broadcaster", _("broadcaster")
+        PRESS_RELEASE = "press_release", _("press release")
+        OFFICIAL = "official", _("official statement")
+        SOCIAL = "social", _("social media")
+        OTHER = "other", _("other")
+
+    name = models.CharField(_("name"), max_length=200)
+    slug = models.SlugField(_("slug"), max_length=200, unique=True)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind, default=Kind.PUBLICATION)
+    homepage_url = models.URLField(_("homepage"), blank=True)
+    description = models.TextField(_("description"), blank=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("source")
+        verbose_name_plural = _("sources")
+
+    def __str__(self):
+        return self.name
+
+    def save(self, *args, **kwargs):
+        if not self.slug:
+            self.slug = unique_slug(Source, self.name)
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return reverse("articles:source", kwargs={"slug": self.slug})
+
+
+class Image(models.Model):
+    """An uploaded picture. Readers only ever get re-encoded, metadata-free files."""
+
+    file = models.ImageField(
+        _("file"), upload_to="images/%Y/%m/", width_field="width", height_field="height"
+    )
+    alt_text = models.CharField(
+        _("alt text"),
+        max_length=300,
+        help_text=_("What the picture shows, for readers who cannot see it. Required."),
+    )
+    caption = models.CharField(_("caption"), max_length=500, blank=True)
+    credit = models.CharField(
+        _("credit"),
+        max_length=200,
+        blank=True,
+        help_text=_("For example “Photo: Reuters / Jane Roe”."),
+    )
+    copyright = models.CharField(_("copyright holder / licence"), max_length=200, blank=True)
+    focal_x = models.FloatField(
+        _("focal point x"),
+        default=0.5,
+        validators=[MinValueValidator(0.0), MaxValueValidator(1.0)],
+        help_text=_("0 = left edge, 1 = right edge."),
+    )
+    focal_y = models.FloatField(
+        _("focal point y"),
+        default=0.5,
+        validators=[MinValueValidator(0.0), MaxValueValidator(1.0)],
+        help_text=_("0 = top edge, 1 = bottom edge."),
+    )
+    width = models.PositiveIntegerField(_("width"), editable=False, default=0)
+    height = models.PositiveIntegerField(_("height"), editable=False, default=0)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("uploaded by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("image")
+        verbose_name_plural = _("images")
+
+    def __str__(self):
+        return self.alt_text[:80]
+
+    def save(self, *args, **kwargs):
+        if self.file and not (self.width and self.height):
+            self.width, self.height = self.file.width, self.file.height
+        super().save(*args, **kwargs)
+
+
+class Rendition(models.Model):
+    """One resized, optionally cropped, re-encoded version of an image, made once."""
+
+    image = models.ForeignKey(Image, on_delete=models.CASCADE, related_name="renditions")
+    spec = models.CharField(max_length=40, help_text="e.g. w640, 16x9-w1200, 1x1-w400")
+    format = models.CharField(max_length=10)
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+    file = models.ImageField(upload_to="renditions/%Y/%m/", max_length=255)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["image", "spec", "format"], name="unique_rendition"),
+        ]
+
+    def __str__(self):
+        return f"{self.image_id} {self.spec}.{self.format}"
+
+
+class ArticleQuerySet(models.QuerySet):
+    def published(self, at=None):
+        """What a reader may see at ``at`` (default: now). The only such rule."""
+        now = at or timezone.now()
+        return self.filter(
+            Q(embargo_until__isnull=True) | Q(embargo_until__lte=now),
+            Q(expires_at__isnull=True) | Q(expires_at__gt=now),
+            status=Article.Status.PUBLISHED,
+            publish_at__lte=now,
+        )
+
+    def gone(self, at=None):
+        """Articles whose public URL answers 410: withdrawn, or published and expired."""
+        now = at or timezone.now()
+        return self.filter(
+            Q(status=Article.Status.WITHDRAWN)
+            | Q(status=Article.Status.PUBLISHED, expires_at__lte=now),
+            first_published_at__isnull=False,
+        )
+
+    def scheduled(self, at=None):
+        now = at or timezone.now()
+        return self.filter(status=Article.Status.PUBLISHED, publish_at__gt=now)
+
+    def embargoed(self, at=None):
+        return self.filter(embargo_until__gt=at or timezone.now())
+
+    def editable_by(self, user):
+        """Articles this user may open for editing in the admin."""
+        if user.has_perm("articles.edit_any_article"):
+            return self
+        return self.filter(Q(created_by=user) | Q(bylines__author__user=user)).distinct()
+
+
+class Article(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        IN_REVIEW = "in_review", _("In review")
+        PUBLISHED = "published", _("Published")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+
+    # Writing
+    headline = models.CharField(_("headline"), max_length=200)
+    slug = models.SlugField(
+        _("slug"),
+        max_length=200,
+        unique=True,
+        help_text=_("The last part of the article's address. Made from the headline if empty."),
+    )
+    kicker = models.CharField(
+        _("kicker"),
+        max_length=60,
+        blank=True,
+        help_text=_("A small label above the headline: “Analysis”."),
+    )
+    dek = models.TextField(
+        _("standfirst"),
+        blank=True,
+        max_length=600,
+        help_text=_("One or two sentences under the headline; also used on listings."),
+    )
+    body = models.TextField(_("body"), blank=True)
+    section = models.ForeignKey(
+        Section,
+        verbose_name=_("section"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="articles",
+        help_text=_("Required to publish."),
+    )
+    tags = TaggableManager(_("tags"), blank=True)
+    lead_image = models.ForeignKey(
+        Image,
+        verbose_name=_("lead image"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="lead_for",
+    )
+    lead_image_caption = models.CharField(
+        _("caption for this article"),
+        max_length=500,
+        blank=True,
+        help_text=_("Overrides the image's own caption here only."),
+    )
+    featured = models.BooleanField(
+        _("lead story"), default=False, help_text=_("Show as the home page's lead story.")
+    )
+
+    # SEO
+    seo_title = models.CharField(_("SEO title"), max_length=200, blank=True)
+    meta_description = models.CharField(
+        _("meta description"),
+        max_length=300,
+        blank=True,
+        help_text=_("Defaults to the standfirst."),
+    )
+    canonical_url = models.URLField(
+        _("canonical URL"), blank=True, help_text=_("Only for stories first published elsewhere.")
+    )
+    noindex = models.BooleanField(_("hide from search engines"), default=False)
+
+    # Derived
+    word_count = models.PositiveIntegerField(_("word count"), default=0, editable=False)
+    reading_time = models.PositiveSmallIntegerField(
+        _("reading time (minutes)"), default=0, editable=False
+    )
+    search_vector = SearchVectorField(null=True, editable=False)
+
+    # Workflow
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status, default=Status.DRAFT, editable=False
+    )
+    publish_at = models.DateTimeField(_("publish at"), null=True, blank=True, editable=False)
+    embargo_until = models.DateTimeField(
+        _("embargo until"),
+        null=True,
+        blank=True,
+        help_text=_("Set by the source: the story may not appear before this time."),
+    )
+    expires_at = models.DateTimeField(
+        _("expires at"),
+        null=True,
+        blank=True,
+        help_text=_("After this time the story leaves the public site (rights-limited copy)."),
+    )
+    version = models.PositiveIntegerField(_("version"), default=1, editable=False)
+    first_published_at = models.DateTimeField(
+        _("first published at"), null=True, blank=True, editable=False
+    )
+    updated_at = models.DateTimeField(
+        _("updated at"),
+        null=True,
+        blank=True,
+        editable=False,
+        help_text=_("The public “Updated” time: moves on a substantive update or a correction."),
+    )
+
+    # Bookkeeping
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
+    modified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("last edited by"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+    )
+    modified_at = models.DateTimeField(_("modified at"), auto_now=True)
+
+    related = models.ManyToManyField(
+        "self",
+        verbose_name=_("related stories"),
+        through="RelatedArticle",
+        through_fields=("article", "related"),
+        symmetrical=False,
+        blank=True,
+        related_name="+",
+    )
+
+    objects = ArticleQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-publish_at", "-id"]
+        verbose_name = _("article")
+        verbose_name_plural = _("articles")
+        indexes = [
+            models.Index(fields=["status", "-publish_at"], name="article_status_publish"),
+            models.Index(
+                fields=["section", "status", "-publish_at"], name="article_section_publish"
+            ),
+            models.Index(fields=["status", "-modified_at"], name="article_status_modified"),
+            models.Index(fields=["created_by", "status"], name="article_creator_status"),
+        ]
+        permissions = [
+            ("publish_article", _("Can publish, schedule, embargo and withdraw articles")),
+            ("edit_any_article", _("Can edit any article, whoever wrote it")),
+            ("review_article", _("Can return articles to their writers")),
+            ("share_preview", _("Can create share-preview links")),
+        ]
+
+    def __str__(self):
+        return self.headline
+
+    def save(self, *args, **kwargs):
+        self.body = sanitize_body(self.body)
+        if not self.slug:
+            self.slug = unique_slug(Article, self.headline, exclude_pk=self.pk)
+        self.word_count = len(re.findall(r"\w+(?:[’'-]\w+)*", strip_tags(self.body)))
+        self.reading_time = (
+            max(1, math.ceil(self.word_count / WORDS_PER_MINUTE)) if self.word_count else 0
+        )
+        if update_fields := kwargs.get("update_fields"):
+            kwargs["update_fields"] = {*update_fields, "word_count", "reading_time", "modified_at"}
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        day = self.public_date
+        return reverse(
+            "articles:detail",
+            kwargs={
+                "section": self.section.slug if self.section_id else "news",
+                "year": f"{day:%Y}",
+                "month": f"{day:%m}",
+                "day": f"{day:%d}",
+                "slug": self.slug,
+            },
+        )
+
+    # Public face ---------------------------------------------------------------------------------
+    @property
+    def is_live(self):
+        """Python twin of `published()`, for one already-loaded article."""
+        now = timezone.now()
+        return (
+            self.status == self.Status.PUBLISHED
+            and self.publish_at is not None
+            and self.publish_at <= now
+            and (self.embargo_until is None or self.embargo_until <= now)
+            and (self.expires_at is None or self.expires_at > now)
+        )
+
+    @property
+    def is_scheduled(self):
+        return (
+            self.status == self.Status.PUBLISHED
+            and self.publish_at is not None
+            and self.publish_at > timezone.now()
+        )
+
+    @property
+    def public_date(self):
+        """The date in the article's URL: its first publication, in the newsroom's zone."""
+        moment = self.first_published_at or self.publish_at or self.created_at
+        return timezone.localtime(moment).date()
+
+    @property
+    def description(self):
+        return self.meta_description or strip_tags(self.dek)
+
+    @property
+    def title_for_head(self):
+        return self.seo_title or self.headline
+
+
+class Byline(models.Model):
+    class Role(models.TextChoices):
+        WRITTEN_BY = "written_by", _("written by")
+        WITH = "with", _("with")
+        ADDITIONAL_REPORTING = "additional_reporting", _("additional reporting by")
+        PHOTOS = "photos", _("photos by")
+        TRANSLATED = "translated", _("translated by")
+        EDITED = "edited", _("edited by")
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="bylines")
+    author = models.ForeignKey(
+        "authors.Author", verbose_name=_("author"), on_delete=models.PROTECT, related_name="bylines"
+    )
+    role = models.CharField(_("role"), max_length=30, choices=Role, default=Role.WRITTEN_BY)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+
+    class Meta:
+        ordering = ["position", "id"]
+        verbose_name = _("byline")
+        verbose_name_plural = _("bylines")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["article", "author", "role"], name="unique_byline_author_role"
+            ),
+        ]
+        indexes = [models.Index(fields=["author", "article"], name="byline_author_article")]
+
+    def __str__(self):
+        return f"{self.get_role_display()} {self.author}"
+
+
+class ArticleSource(models.Model):
+    class Relation(models.TextChoices):
+        REWRITTEN_FROM = "rewritten_from", _("rewritten from")
+        REPORTED_BY = "reported_by", _("reported by / citing")
+        WIRE = "wire", _("wire copy")
+        PRESS_RELEASE = "press_release", _("press release")
+        OFFICIAL = "official", _("official statement")
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="article_sources")
+    source = models.ForeignKey(
+        Source, verbose_name=_("source"), on_delete=models.PROTECT, related_name="article_sources"
+    )
+    relation = models.CharField(
+        _("relation"), max_length=20, choices=Relation, default=Relation.REWRITTEN_FROM
+    )
+    original_url = models.URLField(_("original item's URL"), max_length=500, blank=True)
+    original_headline = models.CharField(_("original headline"), max_length=300, blank=True)
+    note = models.CharField(_("note"), max_length=500, blank=True)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+
+    class Meta:
+        ordering = ["position", "id"]
+        verbose_name = _("source of this article")
+        verbose_name_plural = _("sources of this article")
+        indexes = [models.Index(fields=["source", "article"], name="artsource_source_article")]
+
+    def __str__(self):
+        return f"{self.get_relation_display()} {self.source}"
+
+
+class RelatedArticle(models.Model):
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="related_links")
+    related = models.ForeignKey(
+        Article, verbose_name=_("related story"), on_delete=models.CASCADE, related_name="+"
+    )
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+
+    class Meta:
+        ordering = ["position", "id"]
+        verbose_name = _("related story")
+        verbose_name_plural = _("related stories")
+        constraints = [
+            models.UniqueConstraint(fields=["article", "related"], name="unique_related_article"),
+            models.CheckConstraint(
+                condition=~Q(article=models.F("related")), name="related_article_not_self"
+            ),
+        ]
+
+    def __str__(self):
+        return str(self.related_id)
+
+
+class Correction(models.Model):
+    class Kind(models.TextChoices):
+        CORRECTION = "correction", _("Correction")
+        CLARIFICATION = "clarification", _("Clarification")
+        UPDATE = "update", _("Update")
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="corrections")
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind, default=Kind.CORRECTION)
+    text = models.TextField(
+        _("public text"), help_text=_("What was wrong and what changed, as readers will see it.")
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+    )
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("correction or update")
+        verbose_name_plural = _("corrections and updates")
+        indexes = [models.Index(fields=["-created_at"], name="correction_created")]
+
+    def __str__(self):
+        return f"{self.get_kind_display()}: {self.text[:60]}"
+
+
+class ArticleRedirect(models.Model):
+    """An old public path of an article (slug or section changed): answered with a 301."""
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="old_paths")
+    old_path = models.CharField(max_length=500, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self):
+        return self.old_path
+
+
+# Workflow records -------------------------------------------------------------------------------
+
+
+class ArticleEvent(models.Model):
+    """One workflow transition: who, when, from, to, and the note."""
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="events")
+    action = models.CharField(_("action"), max_length=30)
+    from_status = models.CharField(_("from"), max_length=20, choices=Article.Status)
+    to_status = models.CharField(_("to"), max_length=20, choices=Article.Status)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    at = models.DateTimeField(_("at"), default=timezone.now)
+    note = models.TextField(_("note"), blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["article", "-at"], name="event_article_at")]
+
+    def __str__(self):
+        return f"{self.action}: {self.from_status} → {self.to_status}"
+
+
+class Revision(models.Model):
+    """A snapshot of every editable field, bylines, tags and sources, after a person's save."""
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="revisions")
+    number = models.PositiveIntegerField()
+    status = models.CharField(max_length=20, choices=Article.Status)
+    data = models.JSONField()
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    note = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["article", "number"], name="unique_revision_number"),
+        ]
+
+    def __str__(self):
+        return f"#{self.number}"
+
+
+class InternalNote(models.Model):
+    """Newsroom-only remarks on an article. Never shown publicly."""
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="internal_notes")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        editable=False,
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    text = models.TextField(_("note"))
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("internal note")
+        verbose_name_plural = _("internal notes")
+
+    def __str__(self):
+        return self.text[:60]
+
+
+def _preview_token():
+    return secrets.token_urlsafe(32)
+
+
+def _preview_expiry():
+    return timezone.now() + timedelta(hours=settings.NEWSROOM_PREVIEW_LINK_HOURS)
+
+
+class PreviewLink(models.Model):
+    """A secret, expiring, revocable link to one revision for someone without an account."""
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="preview_links")
+    revision = models.ForeignKey(Revision, on_delete=models.CASCADE, related_name="+")
+    token = models.CharField(max_length=64, unique=True, default=_preview_token, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField(default=_preview_expiry)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"preview of {self.article_id} rev {self.revision_id}"
+
+    @property
+    def is_active(self):
+        return self.revoked_at is None and self.expires_at > timezone.now()
+
+
+class EditingSession(models.Model):
+    """Who has an article's form open, for the "X is editing this article" banner."""
+
+    article = models.ForeignKey(Article, on_delete=models.CASCADE, related_name="editing_sessions")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    since = models.DateTimeField(default=timezone.now)
+    last_seen = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["article", "user"], name="unique_editing_session"),
+        ]
+
+    def __str__(self):
+        return f"{self.user_id} editing {self.article_id}"
+
+
+class CalendarToken(models.Model):
+    """The secret in an editor's iCal feed URL; resetting it revokes the old URL."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="calendar_token"
+    )
+    token = models.CharField(max_length=64, unique=True, default=_preview_token)
+    created_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self):
+        return f"calendar token of {self.user_id}"
+
+
+class SideEffect(models.Model):
+    """An outbox row: one side effect (purge, e-mail) that must happen exactly once.
+
+    The dedupe key makes enqueueing idempotent; workers claim rows with row locks, so two
+    workers never run the same one; a failure is kept, retried and shown on the dashboard.
+    """
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("pending")
+        DONE = "done", _("done")
+        FAILED = "failed", _("failed")
+        CANCELLED = "cancelled", _("cancelled")
+
+    article = models.ForeignKey(
+        Article, null=True, blank=True, on_delete=models.CASCADE, related_name="side_effects"
+    )
+    kind = models.CharField(max_length=40)
+    key = models.CharField(max_length=200, unique=True)
+    payload = models.JSONField(default=dict, blank=True)
+    due_at = models.DateTimeField(default=timezone.now)
+    state = models.CharField(max_length=20, choices=State, default=State.PENDING)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    done_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["due_at", "id"]
+        indexes = [models.Index(fields=["state", "due_at"], name="sideeffect_state_due")]
+
+    def __str__(self):
+        return f"{self.kind} ({self.state})"

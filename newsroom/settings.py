@@ -1,0 +1,312 @@
+"""Newsroom settings, driven by the environment.
+
+With no configuration at all the project runs on a laptop: SQLite in the project folder,
+an in-process cache, e-mail printed to the console. Production values come from the
+environment (see the README for the full table). A bad value stops start-up with one line
+naming the variable and what is wrong.
+"""
+
+import os
+import sys
+import zoneinfo
+from pathlib import Path
+from urllib.parse import urlsplit
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+
+def _refuse(message):
+    """Stop start-up with one readable line instead of a traceback wall."""
+    raise SystemExit(f"Newsroom cannot start: {message}")
+
+
+def _env_bool(name, default=False):
+    value = os.environ.get(name)
+    if value is None or value == "":
+        return default
+    if value.lower() in {"1", "true", "yes", "on"}:
+        return True
+    if value.lower() in {"0", "false", "no", "off"}:
+        return False
+    _refuse(f"{name}={value!r} is not a boolean; use 1 or 0.")
+
+
+def _env_list(name, default):
+    value = os.environ.get(name)
+    if not value:
+        return default
+    return [item.strip() for item in value.split(",") if item.strip()]
+
+
+def _env_int(name, default):
+    value = os.environ.get(name)
+    if not value:
+        return default
+    try:
+        return int(value)
+    except ValueError:
+        _refuse(f"{name}={value!r} is not a whole number.")
+
+
+DEBUG = _env_bool("DEBUG")
+
+SECRET_KEY = os.environ.get("SECRET_KEY", "")
+if not SECRET_KEY:
+    if DEBUG:
+        # Only for a laptop: DEBUG is on, so nothing here is meant to face the internet.
+        SECRET_KEY = "django-insecure-newsroom-local-development-only"  # noqa: S105
+    else:
+        _refuse("SECRET_KEY is not set. Set SECRET_KEY (or DEBUG=1 for local development).")
+
+ALLOWED_HOSTS = _env_list(
+    "ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]", "testserver"] if DEBUG else []
+)
+if not DEBUG and not ALLOWED_HOSTS:
+    ALLOWED_HOSTS = ["127.0.0.1", "localhost"]
+
+SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+_site = urlsplit(SITE_URL)
+if _site.scheme not in {"http", "https"} or not _site.netloc:
+    _refuse(f"SITE_URL={SITE_URL!r} must be an absolute http(s) URL, e.g. https://news.example.")
+
+CSRF_TRUSTED_ORIGINS = _env_list("CSRF_TRUSTED_ORIGINS", [f"{_site.scheme}://{_site.netloc}"])
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "django.contrib.sitemaps",
+    "django.contrib.humanize",
+    "django.contrib.postgres",
+    "taggit",
+    "django_prose_editor",
+    "django_tasks_db",
+    "axes",
+    "authors",
+    "articles",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    "axes.middleware.AxesMiddleware",
+]
+
+ROOT_URLCONF = "newsroom.urls"
+WSGI_APPLICATION = "newsroom.wsgi.application"
+ASGI_APPLICATION = "newsroom.asgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "django.template.context_processors.csp",
+                "articles.context_processors.site",
+            ],
+        },
+    },
+]
+
+# Database -----------------------------------------------------------------------------------
+import dj_database_url  # noqa: E402
+
+DATABASE_URL = os.environ.get("DATABASE_URL") or f"sqlite:///{BASE_DIR / 'newsroom.sqlite3'}"
+try:
+    _db = dj_database_url.parse(DATABASE_URL)
+except Exception as exc:  # noqa: BLE001 - any parse failure is a configuration error
+    _refuse(f"DATABASE_URL is malformed ({exc}). Example: postgres://user:pass@host:5432/db")
+if not _db.get("ENGINE"):
+    _refuse(f"DATABASE_URL={DATABASE_URL!r} names no known database engine.")
+if _db["ENGINE"] == "django.db.backends.postgresql":
+    if not _db.get("NAME"):
+        _refuse("DATABASE_URL names no database. Example: postgres://user@host:5432/newsroom")
+    # Persistent connections: a news site's read path must not pay a connect per request.
+    _db["CONN_MAX_AGE"] = _env_int("DB_CONN_MAX_AGE", 60)
+    _db["CONN_HEALTH_CHECKS"] = True
+    _db.setdefault("OPTIONS", {})
+    # A runaway public query is cut off instead of holding a worker hostage.
+    _db["OPTIONS"]["options"] = f"-c statement_timeout={_env_int('DB_STATEMENT_TIMEOUT_MS', 5000)}"
+    _db["OPTIONS"].setdefault("connect_timeout", 3)
+elif _db["ENGINE"] == "django.db.backends.sqlite3":
+    _db.setdefault("OPTIONS", {})
+    _db["OPTIONS"].setdefault("transaction_mode", "IMMEDIATE")
+    _db["OPTIONS"].setdefault("timeout", 20)
+    _db["OPTIONS"].setdefault(
+        "init_command",
+        "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+    )
+DATABASES = {"default": _db}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Cache ----------------------------------------------------------------------------------------
+REDIS_URL = os.environ.get("REDIS_URL", "")
+if REDIS_URL:
+    _redis = urlsplit(REDIS_URL)
+    if _redis.scheme not in {"redis", "rediss", "unix"} or (
+        _redis.scheme != "unix" and not _redis.hostname
+    ):
+        _refuse(f"REDIS_URL={REDIS_URL!r} is malformed. Example: redis://127.0.0.1:6379/0")
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "newsroom"),
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
+        }
+    }
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "newsroom",
+        }
+    }
+
+# Tasks (side effects after commit: cache purges, e-mails) -----------------------------------
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+# Auth -----------------------------------------------------------------------------------------
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "admin:login"
+
+# Login throttling: lock a username+address pair after repeated failures.
+AXES_FAILURE_LIMIT = _env_int("AXES_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = 0.25  # hours
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+# The client address is REMOTE_ADDR unless a trusted proxy count is configured, so a
+# spoofed X-Forwarded-For cannot dodge the lockout.
+AXES_IPWARE_PROXY_COUNT = _env_int("TRUSTED_PROXY_COUNT", 0) or None
+AXES_IPWARE_META_PRECEDENCE_ORDER = (
+    ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"] if AXES_IPWARE_PROXY_COUNT else ["REMOTE_ADDR"]
+)
+
+# Internationalisation and time ----------------------------------------------------------------
+LANGUAGE_CODE = os.environ.get("LANGUAGE_CODE", "en-gb")
+NEWSROOM_TIME_ZONE = os.environ.get("NEWSROOM_TIME_ZONE", "UTC")
+try:
+    zoneinfo.ZoneInfo(NEWSROOM_TIME_ZONE)
+except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+    _refuse(
+        f"NEWSROOM_TIME_ZONE={NEWSROOM_TIME_ZONE!r} is not a known time zone "
+        "(use an IANA name such as Europe/Berlin)."
+    )
+TIME_ZONE = NEWSROOM_TIME_ZONE
+USE_I18N = True
+USE_TZ = True
+
+# Static and media -----------------------------------------------------------------------------
+STATIC_URL = "/static/"
+STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "staticfiles"))
+STATICFILES_DIRS = [BASE_DIR / "static"]
+MEDIA_URL = "/media/"
+MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
+SERVE_MEDIA = _env_bool("SERVE_MEDIA", DEBUG)
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": (
+            "django.contrib.staticfiles.storage.StaticFilesStorage"
+            if DEBUG
+            else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        )
+    },
+}
+# Uploads larger than this stream to a temporary file instead of memory.
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+
+# E-mail -----------------------------------------------------------------------------------------
+_email_backend = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+_email_options = {}
+if _email_backend.endswith("smtp.EmailBackend"):
+    _email_options = {
+        "host": os.environ.get("EMAIL_HOST", "localhost"),
+        "port": _env_int("EMAIL_PORT", 25),
+        "username": os.environ.get("EMAIL_HOST_USER", ""),
+        "password": os.environ.get("EMAIL_HOST_PASSWORD", ""),
+        "use_tls": _env_bool("EMAIL_USE_TLS"),
+    }
+MAILERS = {"default": {"BACKEND": _email_backend, "OPTIONS": _email_options}}
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "newsroom@localhost")
+
+# Security ---------------------------------------------------------------------------------------
+HTTPS = _env_bool("HTTPS", SITE_URL.startswith("https://") and not DEBUG)
+SECURE_SSL_REDIRECT = HTTPS
+SESSION_COOKIE_SECURE = HTTPS
+CSRF_COOKIE_SECURE = HTTPS
+SECURE_HSTS_SECONDS = _env_int("SECURE_HSTS_SECONDS", 31_536_000) if HTTPS else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
+SECURE_HSTS_PRELOAD = HTTPS
+if _env_bool("BEHIND_TLS_PROXY"):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
+X_FRAME_OPTIONS = "DENY"
+SESSION_COOKIE_HTTPONLY = True
+
+from django.utils.csp import CSP  # noqa: E402
+
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF, CSP.NONCE],
+    "style-src": [CSP.SELF, CSP.UNSAFE_INLINE],
+    "img-src": [CSP.SELF, "data:", "blob:"],
+    "font-src": [CSP.SELF, "data:"],
+    "connect-src": [CSP.SELF],
+    "frame-ancestors": [CSP.NONE],
+    "form-action": [CSP.SELF],
+    "base-uri": [CSP.SELF],
+    "object-src": [CSP.NONE],
+}
+
+# Newsroom ---------------------------------------------------------------------------------------
+NEWSROOM_SITE = {
+    "name": os.environ.get("SITE_NAME", "The Demo Ledger"),
+    "tagline": os.environ.get("SITE_TAGLINE", "Independent news, clearly sourced."),
+    "logo": os.environ.get("SITE_LOGO", "img/logo.svg"),
+    "publisher": os.environ.get("SITE_PUBLISHER", "The Demo Ledger Newsroom"),
+    "publisher_url": os.environ.get("SITE_PUBLISHER_URL", SITE_URL),
+    "footer_links": [
+        {"label": "About", "url": "/about/"},
+        {"label": "Corrections", "url": "/corrections/"},
+        {"label": "RSS", "url": "/feeds/latest/rss/"},
+    ],
+}
+NEWSROOM_PAGE_SIZE = 20
+NEWSROOM_PREVIEW_LINK_HOURS = _env_int("PREVIEW_LINK_HOURS", 48)
+
+TAGGIT_CASE_INSENSITIVE = True
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler", "stream": sys.stderr}},
+    "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
+}
