@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from .admin_workflow import ArticleWorkflowAdminMixin
 from .models import Article, ArticleSource, Byline, Correction, Image, Section, Source
 
 
@@ -43,7 +44,7 @@ class CorrectionInline(admin.StackedInline):
 
 
 @admin.register(Article)
-class ArticleAdmin(admin.ModelAdmin):
+class ArticleAdmin(ArticleWorkflowAdminMixin, admin.ModelAdmin):
     list_display = ["headline", "section", "status", "publish_at", "modified_at"]
     list_filter = ["status", "section"]
     search_fields = ["headline", "dek", "body"]
