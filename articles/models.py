@@ -20,6 +20,7 @@ from django.utils.html import strip_tags
 from django.utils.translation import gettext_lazy as _
 from taggit.managers import TaggableManager
 
+from . import images
 from .sanitize import sanitize_body
 from .slugs import unique_slug
 
@@ -137,7 +138,42 @@ class Image(models.Model):
     def save(self, *args, **kwargs):
         if self.file and not (self.width and self.height):
             self.width, self.height = self.file.width, self.file.height
+        previous = (
+            Image.objects.filter(pk=self.pk).values("file", "focal_x", "focal_y").first()
+            if self.pk
+            else None
+        )
         super().save(*args, **kwargs)
+        if not self.file:
+            return
+        # Renditions are made once, after the upload is safely committed; a new file or a
+        # moved focal point makes the old ones wrong.
+        current = {"file": self.file.name, "focal_x": self.focal_x, "focal_y": self.focal_y}
+        if previous is None:
+            images.make_renditions_after_commit(self)
+        elif previous != current:
+            images.make_renditions_after_commit(self, replace=True)
+
+    def renditions_by_format(self, crop="original"):
+        """{format: [renditions narrowest first]} for one crop, from prefetched rows if any."""
+        found = {}
+        for rendition in self.renditions.all():
+            if rendition.crop == crop:
+                found.setdefault(rendition.format, []).append(rendition)
+        for renditions in found.values():
+            renditions.sort(key=lambda r: r.width)
+        return found
+
+    def rendition(self, crop="original", width=1200, fmt=None):
+        """The fallback-format (or ``fmt``) rendition closest to ``width``, or None."""
+        by_format = self.renditions_by_format(crop)
+        candidates = by_format.get(fmt) if fmt else None
+        if candidates is None and not fmt:
+            candidates = by_format.get("jpeg") or by_format.get("png")
+        if not candidates:
+            return None
+        fitting = [r for r in candidates if r.width <= width]
+        return fitting[-1] if fitting else candidates[0]
 
 
 class Rendition(models.Model):
@@ -157,6 +193,12 @@ class Rendition(models.Model):
 
     def __str__(self):
         return f"{self.image_id} {self.spec}.{self.format}"
+
+    @property
+    def crop(self):
+        """ "16x9", "1x1" or "original", read from the spec ("16x9-w800", "w800")."""
+        head, _, _ = self.spec.rpartition("-w")
+        return head or "original"
 
 
 class ArticleQuerySet(models.QuerySet):

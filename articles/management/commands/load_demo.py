@@ -16,6 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
+from articles.images import prepare_upload
 from articles.models import Article, ArticleSource, Byline, Image, RelatedArticle, Section, Source
 from articles.seed import parse_story
 from authors.models import Author, AuthorLink
@@ -274,10 +275,11 @@ class Command(BaseCommand):
             credit=pic["credit"],
             uploaded_by=uploaded_by,
         )
-        image.file.save(
-            f"demo-{slugify(pic['alt'])[:40]}.jpg",
-            ContentFile(demo_picture(pic["colour"], seed)),
-            save=False,
+        # The same checks and re-encoding as an upload; renditions follow after commit.
+        image.file = prepare_upload(
+            ContentFile(
+                demo_picture(pic["colour"], seed), name=f"demo-{slugify(pic['alt'])[:40]}.jpg"
+            )
         )
         image.save()
         return image
