@@ -31,7 +31,7 @@ def picture(image, crop="original", sizes="100vw", eager=False, alt=None, css_cl
         return ""
     alt_text = image.alt_text if alt is None else alt
     loading = "eager" if eager else "lazy"
-    priority = format_html(' fetchpriority="high"') if eager else ""
+    priority = format_html(' fetchpriority="{}"', "high") if eager else ""
     class_attr = format_html(' class="{}"', css_class) if css_class else ""
     by_format = image.renditions_by_format(crop)
     fallback = by_format.get("jpeg") or by_format.get("png")
