@@ -32,8 +32,25 @@ run: install
 		$(PY) manage.py db_worker --interval 1 & \
 		$(PY) manage.py runserver --noreload $(HOST):$(PORT)'
 
+# The browser tests (tests/browser, marked `browser`) drive Debian's Chromium; without it they
+# are skipped with a message, except in CI (CI=true), where a missing browser fails the run.
+CHROMIUM ?= /usr/bin/chromium
+BROWSER_DEPS := tests/browser/node_modules/.package-lock.json
+
+$(BROWSER_DEPS): tests/browser/package-lock.json
+	cd tests/browser && npm ci --no-audit --no-fund --loglevel=error
+
 test: install-dev
-	$(PY) -m pytest $(PYTEST_ARGS)
+	@if [ -x "$(CHROMIUM)" ]; then \
+		$(MAKE) --no-print-directory $(BROWSER_DEPS) && $(PY) -m pytest $(PYTEST_ARGS); \
+	elif [ "$${CI:-}" = "true" ]; then \
+		echo "Chromium is missing at $(CHROMIUM): CI runs the browser tests. Install it with: apt-get install chromium" >&2; \
+		exit 1; \
+	else \
+		echo "*** Browser tests SKIPPED: Chromium not found at $(CHROMIUM)."; \
+		echo "*** Install it with: sudo apt-get install chromium   (then run make test again)"; \
+		$(PY) -m pytest -m "not browser" $(PYTEST_ARGS); \
+	fi
 
 lint: install-dev
 	$(VENV)/bin/ruff check .

@@ -1,0 +1,161 @@
+"""Real-browser fixtures: Debian's Chromium driven by Playwright against a live test server.
+
+Every test here is marked `browser`. The server runs in this process (pytest-django's
+`live_server`), so the test can arrange rows with the ORM and move the server's clock with
+time-machine. Screenshots land in `artifacts/screenshots/` at the repository root.
+"""
+
+import io
+import json
+import os
+import re
+from pathlib import Path
+
+import pytest
+
+# Playwright's sync API runs an event loop in this thread; the ORM calls the tests make to
+# arrange data and check results are synchronous on purpose.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+CHROMIUM = Path(os.environ.get("CHROMIUM", "/usr/bin/chromium"))
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parents[1]
+SCREENSHOTS = REPO / "artifacts" / "screenshots"
+AXE_JS = HERE / "node_modules" / "axe-core" / "axe.min.js"
+DESKTOP = {"width": 1280, "height": 900}
+PHONE = {"width": 390, "height": 844}
+DEMO_PASSWORDS = {
+    "journalist": "journalist-demo-pass",
+    "editor": "editor-demo-pass",
+    "admin": "admin-demo-pass",
+}
+
+
+def _in_ci():
+    return os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    """One Chromium for the whole run; each test gets fresh contexts (cookie jars)."""
+    if not CHROMIUM.exists():
+        message = f"Chromium not found at {CHROMIUM}; install it with `apt-get install chromium`."
+        if _in_ci():
+            pytest.fail(message, pytrace=False)
+        pytest.skip(message)
+    if not AXE_JS.exists():
+        message = "axe-core is not installed; run `npm ci` in tests/browser."
+        if _in_ci():
+            pytest.fail(message, pytrace=False)
+        pytest.skip(message)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture(scope="session")
+def screenshot_dir():
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    return SCREENSHOTS
+
+
+@pytest.fixture
+def site(live_server, settings, django_db_serialized_rollback):
+    """The demo newsroom on a live server, minus the demo copy of the seed story.
+
+    The scenarios write the seed story themselves. `serialized_rollback` brings back the rows
+    migrations made (the Journalist and Editor groups) that the live server's flush removes.
+    """
+    from django.core.management import call_command
+
+    from articles.management.commands.load_demo import SEED_HEADLINE
+    from articles.models import Article, RelatedArticle
+
+    settings.ROOT_URLCONF = "tests.browser.urls"
+    call_command("load_demo", quiet_logins=True, stdout=io.StringIO())
+    seed = Article.objects.get(headline=SEED_HEADLINE)
+    RelatedArticle.objects.filter(article=seed).delete()
+    RelatedArticle.objects.filter(related=seed).delete()
+    seed.delete()
+    return live_server.url
+
+
+@pytest.fixture
+def new_page(chromium, site):
+    """Open a page in a fresh browser context: its own cookies, as a separate person."""
+    contexts = []
+
+    def open_page(username=None):
+        context = chromium.new_context(viewport=DESKTOP, base_url=site, locale="en-GB")
+        context.set_default_timeout(10_000)
+        contexts.append(context)
+        page = context.new_page()
+        page.on("pageerror", lambda error: page_errors.append(f"{page.url}: {error}"))
+        if username:
+            log_in(page, username)
+        return page
+
+    page_errors = []
+    yield open_page
+    for context in contexts:
+        context.close()
+    assert not page_errors, "JavaScript errors in the page:\n" + "\n".join(page_errors)
+
+
+def log_in(page, username, password=None):
+    page.goto("/admin/login/")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(password or DEMO_PASSWORDS[username])
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url(re.compile(r"/admin/$"))
+
+
+@pytest.fixture
+def shoot(screenshot_dir):
+    """Save the current page at desktop and phone widths: `<scenario>-<screen>-<width>.png`."""
+
+    def take(page, scenario, screen):
+        original = page.viewport_size
+        for size in (DESKTOP, PHONE):
+            page.set_viewport_size(size)
+            path = screenshot_dir / f"{scenario}-{screen}-{size['width']}.png"
+            page.screenshot(path=str(path), full_page=True)
+        page.set_viewport_size(original)
+
+    return take
+
+
+def axe_violations(page, impacts=("serious", "critical")):
+    """Run axe-core (WCAG 2.x A and AA rules) in the page; return violations of these impacts."""
+    # Evaluated through the DevTools protocol: the site's Content-Security-Policy rightly
+    # refuses inline scripts, and the audit must not need the policy loosened.
+    page.evaluate(AXE_JS.read_text(encoding="utf-8"))
+    result = page.evaluate(
+        """async () => await axe.run(document, {
+            runOnly: {type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa",
+                                            "wcag22aa", "best-practice"]},
+            resultTypes: ["violations"],
+        })"""
+    )
+    return [v for v in result["violations"] if v["impact"] in impacts]
+
+
+def describe_violations(violations):
+    """Readable lines for an assertion message: rule, impact, help and the offending nodes."""
+    lines = []
+    for v in violations:
+        lines.append(f"{v['id']} ({v['impact']}): {v['help']} — {v['helpUrl']}")
+        for node in v["nodes"][:5]:
+            lines.append(f"    {json.dumps(node['target'])}: {node['html'][:160]}")
+    return "\n".join(lines)
