@@ -234,6 +234,44 @@ class ArticleQuerySet(models.QuerySet):
             return self
         return self.filter(Q(created_by=user) | Q(bylines__author__user=user)).distinct()
 
+    # Public query shapes: a page costs a fixed, small number of queries however much it shows.
+    def for_listing(self):
+        """Cards in a list: section and lead image joined, bylines with their authors."""
+        return public_fetch_mode(
+            self.select_related("section", "lead_image").prefetch_related(bylines_prefetch())
+        )
+
+    def for_detail(self):
+        """One article page: everything `for_listing` has, plus sources, corrections, tags."""
+        return public_fetch_mode(
+            self.select_related("section", "lead_image").prefetch_related(*detail_prefetches())
+        )
+
+
+def public_fetch_mode(queryset):
+    """Apply ``settings.NEWSROOM_FETCH_MODE`` (tests set FETCH_RAISE: a lazy load fails)."""
+    mode = getattr(settings, "NEWSROOM_FETCH_MODE", None)
+    return queryset.fetch_mode(mode) if mode is not None else queryset
+
+
+def bylines_prefetch():
+    return models.Prefetch(
+        "bylines",
+        queryset=public_fetch_mode(Byline.objects.select_related("author", "author__photo")),
+    )
+
+
+def detail_prefetches():
+    return [
+        bylines_prefetch(),
+        models.Prefetch(
+            "article_sources",
+            queryset=public_fetch_mode(ArticleSource.objects.select_related("source")),
+        ),
+        models.Prefetch("corrections", queryset=public_fetch_mode(Correction.objects.all())),
+        "tags",
+    ]
+
 
 class Article(models.Model):
     class Status(models.TextChoices):
@@ -395,6 +433,7 @@ class Article(models.Model):
         return self.headline
 
     def save(self, *args, **kwargs):
+        previous_path = self._previous_public_path(kwargs.get("update_fields"))
         self.body = sanitize_body(self.body)
         if not self.slug:
             self.slug = unique_slug(Article, self.headline, exclude_pk=self.pk)
@@ -405,6 +444,8 @@ class Article(models.Model):
         if update_fields := kwargs.get("update_fields"):
             kwargs["update_fields"] = {*update_fields, "word_count", "reading_time", "modified_at"}
         super().save(*args, **kwargs)
+        if previous_path:
+            self._remember_old_path(previous_path)
 
     def get_absolute_url(self):
         day = self.public_date
@@ -453,6 +494,36 @@ class Article(models.Model):
     @property
     def title_for_head(self):
         return self.seo_title or self.headline
+
+    # Old addresses ------------------------------------------------------------------------------
+    def _previous_public_path(self, update_fields):
+        """The URL readers knew this article by, if it has ever been public, before this save."""
+        if self.pk is None or (
+            update_fields is not None
+            and not {"slug", "section", "first_published_at"} & set(update_fields)
+        ):
+            return None
+        stored = (
+            Article.objects.filter(pk=self.pk, first_published_at__isnull=False)
+            .values("slug", "section_id", "section__slug", "first_published_at")
+            .first()
+        )
+        if stored is None:
+            return None
+        section_slug = stored.pop("section__slug")
+        old = Article(pk=self.pk, **stored)
+        if old.section_id:
+            old.section = Section(pk=old.section_id, slug=section_slug)
+        return old.get_absolute_url()
+
+    def _remember_old_path(self, old_path):
+        """Keep an old address answering with a 301 to the current one (slug or section moved)."""
+        new_path = self.get_absolute_url()
+        if old_path == new_path:
+            return
+        ArticleRedirect.objects.update_or_create(old_path=old_path, defaults={"article": self})
+        # Moving back to an earlier address: that address is live again, not a redirect.
+        ArticleRedirect.objects.filter(old_path=new_path).delete()
 
 
 class Byline(models.Model):
@@ -566,6 +637,18 @@ class Correction(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()}: {self.text[:60]}"
+
+    def save(self, *args, **kwargs):
+        adding = self._state.adding
+        super().save(*args, **kwargs)
+        if adding:
+            # A correction is a public, dated change: the article's "Updated" time follows it.
+            Article.objects.filter(pk=self.article_id).filter(
+                Q(updated_at__isnull=True) | Q(updated_at__lt=self.created_at)
+            ).update(updated_at=self.created_at)
+            article = self.article
+            if article.updated_at is None or article.updated_at < self.created_at:
+                article.updated_at = self.created_at
 
 
 class ArticleRedirect(models.Model):

@@ -1,9 +1,55 @@
+"""The public site: every page starts from `Article.objects.published()`.
+
+Pages carry the cache keys of everything they show (`add_cache_keys`), no CSRF token and no
+per-request nonce, so one cached copy serves every reader.
+"""
+
+from datetime import datetime, time, timedelta
+
+from django import forms
+from django.conf import settings
 from django.db import connection
-from django.http import Http404, JsonResponse
+from django.db.models import F, OuterRef, Q, Subquery, Window, prefetch_related_objects
+from django.db.models.functions import RowNumber
+from django.http import Http404, HttpResponse, HttpResponsePermanentRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+from django.views.decorators.http import conditional_page
 from taggit.models import Tag
 
-from .models import Article, Section, Source
+from . import jsonld
+from .bylines import credited_authors
+from .caching import (
+    HOME,
+    SITEMAPS,
+    add_cache_keys,
+    article_key,
+    author_key,
+    section_key,
+    source_key,
+    tag_key,
+)
+from .models import (
+    Article,
+    ArticleRedirect,
+    Correction,
+    RelatedArticle,
+    Section,
+    Source,
+    bylines_prefetch,
+    detail_prefetches,
+    public_fetch_mode,
+)
+from .pagination import paginate
+from .search import MAX_QUERY_LENGTH, clean_query, search, snippet
+
+RELATED_LIMIT = 4
+# A live story whose kicker is "Breaking" shows the home page banner for this many hours.
+BREAKING_HOURS = getattr(settings, "NEWSROOM_BREAKING_HOURS", 6)
+NEWS_SITEMAP_HOURS = 48
 
 
 def healthz(request):
@@ -20,38 +66,436 @@ def healthz(request):
     return response
 
 
+# Helpers ------------------------------------------------------------------------------------
+
+
+def feed_links(*pairs):
+    """[(title, absolute URL)] for `<link rel="alternate">`: the page's RSS and Atom feeds."""
+    links = []
+    for title, name, kwargs in pairs:
+        for kind, label in (("rss", "RSS"), ("atom", "Atom")):
+            url = reverse(f"articles:{name}_{kind}", kwargs=kwargs)
+            links.append({"title": f"{title} ({label})", "url": jsonld.absolute(url), "kind": kind})
+    return links
+
+
+def site_feeds():
+    return feed_links((gettext("Latest stories"), "latest", {}))
+
+
+def page_meta(*, title, description="", path="", image=None, noindex=False, feeds=None, **extra):
+    """What `base.html` puts in <head>: title, description, canonical, social card, feeds."""
+    return {
+        "title": title,
+        "description": description or settings.NEWSROOM_SITE["tagline"],
+        "canonical": jsonld.absolute(path) if path else "",
+        "image": jsonld.image_url(image) if image else "",
+        "image_alt": image.alt_text if image else "",
+        "noindex": noindex,
+        "feeds": feeds if feeds is not None else site_feeds(),
+        "og_type": extra.pop("og_type", "website"),
+        **extra,
+    }
+
+
+def with_renditions(*images):
+    """Load the renditions of every picture on a page in one query."""
+    found = [image for image in images if image is not None]
+    if found:
+        prefetch_related_objects(found, "renditions")
+
+
+def listing_images(articles):
+    with_renditions(*(a.lead_image for a in articles))
+
+
+def published_listing():
+    return Article.objects.published().for_listing()
+
+
+def gone_response(request):
+    return render(request, "410.html", status=410)
+
+
+# Home -----------------------------------------------------------------------------------------
+
+
 def home(request):
-    articles = Article.objects.published().select_related("section")[:20]
-    return render(request, "articles/home.html", {"articles": articles})
+    now = timezone.now()
+    live = public_fetch_mode(
+        Article.objects.published(at=now).select_related("section", "lead_image")
+    )
+    lead = live.filter(featured=True).first()
+    newest = list(live.exclude(pk=lead.pk if lead else None)[:16])
+    if lead is None and newest:
+        lead = newest.pop(0)
+    by_section = list(
+        live.exclude(pk=lead.pk if lead else None)
+        .annotate(
+            row=Window(RowNumber(), partition_by=F("section_id"), order_by=F("publish_at").desc())
+        )
+        .filter(row__lte=3)
+    )
+    everything = [a for a in [lead, *newest, *by_section] if a is not None]
+    prefetch_related_objects(everything, bylines_prefetch())
+    listing_images(everything)
+
+    sections = list(Section.objects.all())
+    per_section = []
+    for section in sections:
+        stories = [a for a in by_section if a.section_id == section.pk]
+        if stories:
+            per_section.append({"section": section, "articles": stories})
+    breaking = next(
+        (
+            a
+            for a in [lead, *newest]
+            if a
+            and a.kicker.strip().lower() in {"breaking", gettext("Breaking").lower()}
+            and a.publish_at >= now - timedelta(hours=BREAKING_HOURS)
+        ),
+        None,
+    )
+    context = {
+        "lead": lead,
+        "top_stories": newest[:4],
+        "latest": newest[4:14],
+        "per_section": per_section,
+        "breaking": breaking,
+        "nav_sections": sections,
+        "meta": page_meta(
+            title=settings.NEWSROOM_SITE["name"],
+            description=settings.NEWSROOM_SITE["tagline"],
+            path="/",
+            image=lead.lead_image if lead else None,
+        ),
+        "structured_data": jsonld.website(),
+    }
+    response = render(request, "articles/home.html", context)
+    return add_cache_keys(
+        response,
+        HOME,
+        *(article_key(a) for a in everything),
+        *(section_key(s) for s in sections),
+    )
+
+
+# Section, tag, source -------------------------------------------------------------------------
 
 
 def section(request, section):
-    section = get_object_or_404(Section, slug=section)
-    articles = Article.objects.published().filter(section=section).select_related("section")[:20]
-    return render(request, "articles/section.html", {"section": section, "articles": articles})
+    section = get_object_or_404(public_fetch_mode(Section.objects.all()), slug=section)
+    page = paginate(request, published_listing().filter(section=section))
+    listing_images(page.items)
+    context = {
+        "section": section,
+        "page": page,
+        "meta": page_meta(
+            title=section.name,
+            description=section.description,
+            path=section.get_absolute_url() + (page.previous_url and f"?page={page.number}"),
+            feeds=feed_links(
+                (section.name, "section", {"slug": section.slug}),
+                (gettext("Latest stories"), "latest", {}),
+            ),
+        ),
+    }
+    response = render(request, "articles/section.html", context)
+    return add_cache_keys(
+        response, section_key(section), HOME, *(article_key(a) for a in page.items)
+    )
 
 
 def tag(request, slug):
-    tag = get_object_or_404(Tag, slug=slug)
-    articles = Article.objects.published().filter(tags=tag).select_related("section")[:20]
-    return render(request, "articles/tag.html", {"tag": tag, "articles": articles})
+    tag = get_object_or_404(public_fetch_mode(Tag.objects.all()), slug=slug)
+    page = paginate(
+        request,
+        published_listing().filter(pk__in=Article.objects.filter(tags=tag).values("pk")),
+    )
+    listing_images(page.items)
+    path = reverse("articles:tag", kwargs={"slug": tag.slug})
+    context = {
+        "tag": tag,
+        "page": page,
+        "meta": page_meta(
+            title=tag.name,
+            description=gettext("Stories tagged “%(tag)s”.") % {"tag": tag.name},
+            path=path + (page.previous_url and f"?page={page.number}"),
+            feeds=feed_links((tag.name, "tag", {"slug": tag.slug})),
+        ),
+    }
+    response = render(request, "articles/tag.html", context)
+    return add_cache_keys(response, tag_key(tag), HOME, *(article_key(a) for a in page.items))
 
 
 def source(request, slug):
-    source = get_object_or_404(Source, slug=slug)
-    articles = (
-        Article.objects.published()
-        .filter(article_sources__source=source)
-        .distinct()
-        .select_related("section")[:20]
+    source = get_object_or_404(public_fetch_mode(Source.objects.all()), slug=slug)
+    page = paginate(
+        request,
+        published_listing().filter(
+            pk__in=source.article_sources.values("article_id"),
+        ),
     )
-    return render(request, "articles/source.html", {"source": source, "articles": articles})
+    listing_images(page.items)
+    context = {
+        "source": source,
+        "page": page,
+        "meta": page_meta(
+            title=source.name,
+            description=source.description
+            or gettext("Stories based on reporting by %(source)s.") % {"source": source.name},
+            path=source.get_absolute_url() + (page.previous_url and f"?page={page.number}"),
+        ),
+    }
+    response = render(request, "articles/source.html", context)
+    return add_cache_keys(response, source_key(source), HOME, *(article_key(a) for a in page.items))
+
+
+# Article --------------------------------------------------------------------------------------
+
+
+def related_stories(article, limit=RELATED_LIMIT):
+    """Editor-picked stories first (in their order), topped up by stories sharing a tag."""
+    if article.pk is None:
+        return []
+    tag_ids = [tag.pk for tag in article.tags.all()]
+    picked = RelatedArticle.objects.filter(article=article.pk)
+    position = picked.filter(related=OuterRef("pk")).values("position")[:1]
+    candidates = Q(pk__in=picked.values("related_id"))
+    if tag_ids:
+        candidates |= Q(pk__in=Article.objects.filter(tags__in=tag_ids).values("pk"))
+    return list(
+        public_fetch_mode(
+            Article.objects.published()
+            .exclude(pk=article.pk)
+            .filter(candidates)
+            .annotate(picked_position=Subquery(position))
+            .select_related("section", "lead_image")
+            .order_by(F("picked_position").asc(nulls_last=True), "-publish_at", "-id")
+        )[:limit]
+    )
+
+
+def article_context(article, request, *, is_preview=False):
+    """Everything `articles/article_detail.html` needs, for a live article or a preview.
+
+    ``is_preview`` comes from the caller (the staff preview views), never from the request.
+    Related stories are always published ones, whatever the state of ``article``.
+    """
+    if article.pk is not None:
+        prefetch_related_objects([article], *detail_prefetches())
+    bylines = list(article.bylines.all()) if article.pk is not None else []
+    authors = credited_authors(bylines)
+    related = related_stories(article)
+    with_renditions(
+        article.lead_image,
+        *(author.photo for author in authors),
+        *(story.lead_image for story in related),
+    )
+    path = article.get_absolute_url()
+    canonical = article.canonical_url or jsonld.absolute(path)
+    corrections = list(article.corrections.all()) if article.pk is not None else []
+    feeds = []
+    if article.section_id:
+        feeds += feed_links((article.section.name, "section", {"slug": article.section.slug}))
+    feeds += site_feeds()
+    meta = page_meta(
+        title=article.title_for_head,
+        description=article.description,
+        image=article.lead_image,
+        noindex=article.noindex or is_preview,
+        feeds=feeds,
+        og_type="article",
+        published=article.first_published_at or article.publish_at,
+        modified=article.updated_at,
+        section=article.section.name if article.section_id else "",
+        tags=[tag.name for tag in article.tags.all()] if article.pk is not None else [],
+    )
+    meta["canonical"] = canonical
+    return {
+        "article": article,
+        "bylines": bylines,
+        "authors": authors,
+        "sources": list(article.article_sources.all()) if article.pk is not None else [],
+        "corrections": corrections,
+        "tags": list(article.tags.all()) if article.pk is not None else [],
+        "related": related,
+        "is_preview": is_preview,
+        "meta": meta,
+        "structured_data": None
+        if is_preview
+        else jsonld.news_article(article, canonical=canonical),
+    }
 
 
 def article_detail(request, section, year, month, day, slug):
-    article = get_object_or_404(
-        Article.objects.published().select_related("section", "lead_image"), slug=slug
+    article = Article.objects.published().for_detail().filter(slug=slug).first()
+    if article is None:
+        return _moved_or_gone(request, slug)
+    if request.path != article.get_absolute_url():
+        # Wrong date or section in an otherwise valid address: send readers to the real one.
+        return HttpResponsePermanentRedirect(article.get_absolute_url())
+    response = render(request, "articles/article_detail.html", article_context(article, request))
+    return add_cache_keys(response, *_article_page_keys(article))
+
+
+def _article_page_keys(article):
+    keys = {article_key(article)}
+    if article.section_id:
+        keys.add(section_key(article.section_id))
+    keys |= {tag_key(tag) for tag in article.tags.all()}
+    keys |= {author_key(byline.author_id) for byline in article.bylines.all()}
+    keys |= {source_key(link.source_id) for link in article.article_sources.all()}
+    return keys
+
+
+def _moved_or_gone(request, slug):
+    """An old address (301), a withdrawn or expired story (410), or nothing (404)."""
+    moved = (
+        ArticleRedirect.objects.filter(old_path=request.path)
+        .values_list("article_id", flat=True)
+        .first()
     )
-    if article.get_absolute_url() != request.path:
-        raise Http404
-    return render(request, "articles/article_detail.html", {"article": article})
+    if moved is not None:
+        target = Article.objects.published().filter(pk=moved).select_related("section").first()
+        if target is not None:
+            return HttpResponsePermanentRedirect(target.get_absolute_url())
+        if Article.objects.gone().filter(pk=moved).exists():
+            return gone_response(request)
+    if Article.objects.gone().filter(slug=slug).exists():
+        return gone_response(request)
+    raise Http404("No such story.")
+
+
+# Corrections ----------------------------------------------------------------------------------
+
+
+def corrections(request):
+    live = Article.objects.published().values("pk")
+    page = paginate(
+        request,
+        public_fetch_mode(
+            Correction.objects.filter(article__in=live)
+            .select_related("article", "article__section")
+            .order_by("-created_at", "-id")
+        ),
+    )
+    context = {
+        "page": page,
+        "meta": page_meta(
+            title=gettext("Corrections and clarifications"),
+            description=gettext("Every correction, clarification and update we have published."),
+            path=reverse("articles:corrections"),
+        ),
+    }
+    response = render(request, "articles/corrections.html", context)
+    return add_cache_keys(response, HOME, *(article_key(c.article_id) for c in page.items))
+
+
+# Search ---------------------------------------------------------------------------------------
+
+
+class SearchForm(forms.Form):
+    q = forms.CharField(label=_("Search for"), required=False, strip=True)
+    section = forms.ModelChoiceField(
+        label=_("Section"),
+        queryset=Section.objects.all(),
+        to_field_name="slug",
+        required=False,
+        empty_label=_("All sections"),
+    )
+    since = forms.DateField(
+        label=_("From"), required=False, widget=forms.DateInput({"type": "date"})
+    )
+    until = forms.DateField(label=_("To"), required=False, widget=forms.DateInput({"type": "date"}))
+
+    def clean(self):
+        cleaned = super().clean()
+        since, until = cleaned.get("since"), cleaned.get("until")
+        if since and until and since > until:
+            raise forms.ValidationError(_("The “From” date must not be after the “To” date."))
+        return cleaned
+
+
+def _day_start(day):
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
+def search_view(request):
+    form = SearchForm(request.GET or None)
+    # The form's own choices query the sections; the navigation reuses that list.
+    query, was_cut, page = "", False, None
+    if form.is_valid():
+        query, was_cut = clean_query(form.cleaned_data["q"])
+    if query:
+        results = Article.objects.published()
+        if section := form.cleaned_data.get("section"):
+            results = results.filter(section=section)
+        if since := form.cleaned_data.get("since"):
+            results = results.filter(publish_at__gte=_day_start(since))
+        if until := form.cleaned_data.get("until"):
+            results = results.filter(publish_at__lt=_day_start(until + timedelta(days=1)))
+        page = paginate(request, search(results, query).for_listing())
+        listing_images(page.items)
+        for article in page.items:
+            article.snippet = snippet(article)
+    elif request.GET.get("page", "1") != "1":
+        raise Http404("No such page.")
+    context = {
+        "form": form,
+        "query": query,
+        "was_cut": was_cut,
+        "max_length": MAX_QUERY_LENGTH,
+        "page": page,
+        "meta": page_meta(
+            title=gettext("Search: %(query)s") % {"query": query} if query else gettext("Search"),
+            path=reverse("articles:search"),
+            noindex=True,
+        ),
+    }
+    response = render(request, "articles/search.html", context)
+    keys = [HOME]
+    if page:
+        keys += [article_key(a) for a in page.items]
+    return add_cache_keys(response, *keys)
+
+
+# Machine-readable -----------------------------------------------------------------------------
+
+
+@conditional_page
+def news_sitemap(request):
+    """Google News sitemap: stories first published in the last 48 hours."""
+    since = timezone.now() - timedelta(hours=NEWS_SITEMAP_HOURS)
+    articles = list(
+        public_fetch_mode(
+            Article.objects.published()
+            .filter(first_published_at__gte=since)
+            .select_related("section")
+            .order_by("-first_published_at", "-id")
+        )[:1000]
+    )
+    context = {
+        "articles": [
+            {"url": jsonld.absolute(a.get_absolute_url()), "article": a} for a in articles
+        ],
+        "publication_name": settings.NEWSROOM_SITE["name"],
+        "language": settings.LANGUAGE_CODE.split("-")[0],
+    }
+    response = render(request, "articles/news_sitemap.xml", context, content_type="application/xml")
+    return add_cache_keys(response, SITEMAPS, *(article_key(a) for a in articles))
+
+
+def robots_txt(request):
+    lines = [
+        "User-agent: *",
+        "Disallow: /admin/",
+        "Disallow: /preview/",
+        "Disallow: /search/",
+        "",
+        f"Sitemap: {jsonld.absolute(reverse('sitemap'))}",
+        f"Sitemap: {jsonld.absolute(reverse('articles:news_sitemap'))}",
+        "",
+    ]
+    response = HttpResponse("\n".join(lines), content_type="text/plain; charset=utf-8")
+    return add_cache_keys(response, SITEMAPS)

@@ -1,16 +1,40 @@
 from django.shortcuts import get_object_or_404, render
+from django.utils.translation import gettext
 
-from articles.models import Article
+from articles.caching import HOME, add_cache_keys, article_key, author_key
+from articles.models import Article, Byline, public_fetch_mode
+from articles.pagination import paginate
+from articles.views import feed_links, page_meta, with_renditions
 
 from .models import Author
 
 
 def author_detail(request, slug):
-    author = get_object_or_404(Author, slug=slug)
-    articles = (
-        Article.objects.published()
-        .filter(bylines__author=author)
-        .distinct()
-        .select_related("section")[:20]
+    """An author's page: who they are, then every live story crediting them, in any role."""
+    author = get_object_or_404(
+        public_fetch_mode(Author.objects.select_related("photo").prefetch_related("links")),
+        slug=slug,
     )
-    return render(request, "authors/author_detail.html", {"author": author, "articles": articles})
+    page = paginate(
+        request,
+        Article.objects.published()
+        .for_listing()
+        .filter(pk__in=Byline.objects.filter(author=author).values("article_id")),
+    )
+    with_renditions(author.photo, *(a.lead_image for a in page.items))
+    context = {
+        "author": author,
+        "page": page,
+        "meta": page_meta(
+            title=author.name,
+            description=author.bio_paragraphs[0]
+            if author.bio
+            else gettext("Stories by %(author)s.") % {"author": author.name},
+            path=author.get_absolute_url() + (page.previous_url and f"?page={page.number}"),
+            image=author.photo,
+            og_type="profile",
+            feeds=feed_links((author.name, "author", {"slug": author.slug})),
+        ),
+    }
+    response = render(request, "authors/author_detail.html", context)
+    return add_cache_keys(response, author_key(author), HOME, *(article_key(a) for a in page.items))

@@ -1,14 +1,35 @@
 from django.conf import settings
 from django.conf.urls.static import static
 from django.contrib import admin
+from django.contrib.sitemaps import views as sitemap_views
 from django.urls import include, path
+from django.views.decorators.http import conditional_page
 
+from articles import sitemaps as article_sitemaps
 from articles import views as article_views
+from articles.caching import SITEMAPS, add_cache_keys
+
+
+def _sitemap_view(view, **options):
+    @conditional_page
+    def wrapped(request, **kwargs):
+        return add_cache_keys(view(request, **options, **kwargs), SITEMAPS)
+
+    return wrapped
+
 
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("healthz", article_views.healthz, name="healthz"),
+    path("robots.txt", article_views.robots_txt, name="robots_txt"),
+    path("sitemap.xml", _sitemap_view(article_sitemaps.index), name="sitemap"),
+    path(
+        "sitemap-<section>.xml",
+        _sitemap_view(sitemap_views.sitemap, sitemaps=article_sitemaps.sitemaps),
+        name="sitemap_section",
+    ),
     path("authors/", include("authors.urls")),
+    path("preview/", include("articles.preview_urls")),
     path("", include("articles.urls")),
 ]
 

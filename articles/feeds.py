@@ -1,0 +1,244 @@
+"""RSS 2.0 and Atom feeds: the latest stories, and one per section, tag and author.
+
+Each item lists every credited person (Atom <author>, RSS <dc:creator>), the section and tags
+as categories, the lead image as an enclosure, and first-published / updated times. Views
+answer conditional requests (ETag, Last-Modified) with 304.
+"""
+
+import mimetypes
+
+from django.conf import settings
+from django.contrib.syndication.views import Feed
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from django.utils.feedgenerator import Atom1Feed, Enclosure, Rss201rev2Feed
+from django.utils.html import strip_tags
+from django.utils.translation import gettext
+from django.views.decorators.http import conditional_page
+from taggit.models import Tag
+
+from authors.models import Author
+
+from . import jsonld
+from .bylines import byline_text, credited_authors
+from .caching import FEEDS, add_cache_keys, author_key, section_key, tag_key
+from .models import Article, Byline, Section, public_fetch_mode
+
+FEED_LENGTH = 30
+
+
+class NewsRssFeed(Rss201rev2Feed):
+    def rss_attributes(self):
+        return {**super().rss_attributes(), "xmlns:dc": "http://purl.org/dc/elements/1.1/"}
+
+    def add_item_elements(self, handler, item):
+        super().add_item_elements(handler, item)
+        for name, _url in item.get("credited", ()):
+            handler.addQuickElement("dc:creator", name)
+
+
+class NewsAtomFeed(Atom1Feed):
+    def add_item_elements(self, handler, item):
+        super().add_item_elements(handler, item)
+        for name, url in item.get("credited", ()):
+            handler.startElement("author", {})
+            handler.addQuickElement("name", name)
+            handler.addQuickElement("uri", url)
+            handler.endElement("author")
+
+
+class LatestFeed(Feed):
+    feed_type = NewsRssFeed
+
+    def title(self, obj=None):
+        return settings.NEWSROOM_SITE["name"]
+
+    def description(self, obj=None):
+        return settings.NEWSROOM_SITE["tagline"]
+
+    def subtitle(self, obj=None):
+        return self.description(obj)
+
+    def link(self, obj=None):
+        return jsonld.absolute(obj.get_absolute_url() if obj else "/")
+
+    def author_name(self, obj=None):
+        return settings.NEWSROOM_SITE["publisher"]
+
+    url_name = "latest"
+    kind = "rss"
+
+    def feed_url(self, obj=None):
+        kwargs = {"slug": obj.slug} if obj is not None else {}
+        return jsonld.absolute(reverse(f"articles:{self.url_name}_{self.kind}", kwargs=kwargs))
+
+    def feed_copyright(self, obj=None):
+        return settings.NEWSROOM_SITE["publisher"]
+
+    def get_object(self, request, *args, **kwargs):
+        return None
+
+    def published(self, obj):
+        return Article.objects.published()
+
+    def items(self, obj=None):
+        return list(
+            public_fetch_mode(
+                self.published(obj)
+                .for_listing()
+                .prefetch_related("tags", "lead_image__renditions")
+                .order_by("-publish_at", "-id")
+            )[:FEED_LENGTH]
+        )
+
+    def item_title(self, item):
+        return item.headline
+
+    def item_description(self, item):
+        return strip_tags(item.dek)
+
+    def item_link(self, item):
+        return jsonld.absolute(item.get_absolute_url())
+
+    def item_guid(self, item):
+        return jsonld.absolute(item.get_absolute_url())
+
+    def item_pubdate(self, item):
+        return item.first_published_at or item.publish_at
+
+    def item_updateddate(self, item):
+        return item.updated_at or item.first_published_at or item.publish_at
+
+    def item_author_name(self, item):
+        # RSS's single <author> wants an e-mail address; every name goes out as dc:creator.
+        return None
+
+    def item_categories(self, item):
+        names = [item.section.name] if item.section_id else []
+        return names + [tag.name for tag in item.tags.all()]
+
+    def item_enclosures(self, item):
+        image = item.lead_image
+        if not image:
+            return []
+        rendition = image.rendition("16x9", 1200)
+        file = rendition.file if rendition else image.file
+        try:
+            length = str(file.size)
+        except OSError:
+            length = "0"
+        mime_type = mimetypes.guess_type(file.name)[0] or "image/jpeg"
+        return [Enclosure(jsonld.absolute(file.url), length, mime_type)]
+
+    def item_extra_kwargs(self, item):
+        bylines = list(item.bylines.all())
+        return {
+            "credited": [
+                (author.name, jsonld.absolute(author.get_absolute_url()))
+                for author in credited_authors(bylines)
+            ],
+            "byline": byline_text(bylines),
+        }
+
+
+class SectionFeed(LatestFeed):
+    url_name = "section"
+
+    def get_object(self, request, slug):
+        return get_object_or_404(Section, slug=slug)
+
+    def title(self, obj=None):
+        return f"{obj.name} · {settings.NEWSROOM_SITE['name']}"
+
+    def description(self, obj=None):
+        return obj.description or gettext("Latest stories in %(section)s.") % {"section": obj.name}
+
+    def published(self, obj):
+        return Article.objects.published().filter(section=obj)
+
+
+class TagFeed(LatestFeed):
+    url_name = "tag"
+
+    def get_object(self, request, slug):
+        return get_object_or_404(Tag, slug=slug)
+
+    def link(self, obj=None):
+        return jsonld.absolute(reverse("articles:tag", kwargs={"slug": obj.slug}))
+
+    def title(self, obj=None):
+        return f"{obj.name} · {settings.NEWSROOM_SITE['name']}"
+
+    def description(self, obj=None):
+        return gettext("Stories tagged “%(tag)s”.") % {"tag": obj.name}
+
+    def published(self, obj):
+        return Article.objects.published().filter(
+            pk__in=Article.objects.filter(tags=obj).values("pk")
+        )
+
+
+class AuthorFeed(LatestFeed):
+    url_name = "author"
+
+    def get_object(self, request, slug):
+        return get_object_or_404(Author, slug=slug)
+
+    def title(self, obj=None):
+        return f"{obj.name} · {settings.NEWSROOM_SITE['name']}"
+
+    def description(self, obj=None):
+        return gettext("Stories by %(author)s.") % {"author": obj.name}
+
+    def published(self, obj):
+        return Article.objects.published().filter(
+            pk__in=Byline.objects.filter(author=obj).values("article_id")
+        )
+
+
+def _atom(feed_class):
+    return type(
+        f"Atom{feed_class.__name__}", (feed_class,), {"feed_type": NewsAtomFeed, "kind": "atom"}
+    )
+
+
+def feed_view(feed_class, key=None):
+    """A view serving ``feed_class`` with cache keys and conditional GET.
+
+    The ETag is computed from the body, so it changes whenever anything in the feed does; the
+    feed's own Last-Modified (its newest item) answers clients that send only a date.
+    """
+    feed = feed_class()
+
+    @conditional_page
+    def view(request, **kwargs):
+        response = feed(request, **kwargs)
+        keys = [FEEDS]
+        if key and "slug" in kwargs:
+            keys.append(key(kwargs["slug"]))
+        add_cache_keys(response, *keys)
+        return response
+
+    return view
+
+
+def _section_key(slug):
+    return section_key(Section.objects.filter(slug=slug).values_list("pk", flat=True).first())
+
+
+def _tag_key(slug):
+    return tag_key(Tag.objects.filter(slug=slug).values_list("pk", flat=True).first())
+
+
+def _author_key(slug):
+    return author_key(Author.objects.filter(slug=slug).values_list("pk", flat=True).first())
+
+
+latest_rss = feed_view(LatestFeed)
+latest_atom = feed_view(_atom(LatestFeed))
+section_rss = feed_view(SectionFeed, _section_key)
+section_atom = feed_view(_atom(SectionFeed), _section_key)
+tag_rss = feed_view(TagFeed, _tag_key)
+tag_atom = feed_view(_atom(TagFeed), _tag_key)
+author_rss = feed_view(AuthorFeed, _author_key)
+author_atom = feed_view(_atom(AuthorFeed), _author_key)
