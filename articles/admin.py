@@ -1,53 +1,371 @@
-from django.contrib import admin
+"""The newsroom's workplace: writing articles, and the things articles are made of.
+
+The article form's layout lives here; the workflow (list, permissions, transitions) is mixed
+in from `articles/admin_workflow.py`.
+"""
+
+from django.contrib import admin, messages
+from django.contrib.admin.widgets import AutocompleteSelect
+from django.db.models import Count
+from django.urls import reverse
+from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
+from taggit.admin import TagAdmin as TaggitTagAdmin
+from taggit.models import Tag
 
 from .admin_workflow import ArticleWorkflowAdminMixin
-from .models import Article, ArticleSource, Byline, Correction, Image, Section, Source
+from .forms import ArticleForm, ImageForm
+from .models import (
+    Article,
+    ArticleSource,
+    Byline,
+    Correction,
+    Image,
+    RelatedArticle,
+    Section,
+    Source,
+)
+
+AUTHORING_MEDIA_CSS = {"all": ["articles/admin/authoring.css"]}
+ARTICLE_LIST_LIMIT = 50
+
+
+def article_links(articles, *, limit=ARTICLE_LIST_LIMIT):
+    """A short list of links to articles' admin pages, for "used by" panels."""
+    articles = list(articles[: limit + 1])
+    if not articles:
+        return gettext("No articles.")
+    shown = format_html_join(
+        "",
+        '<li><a href="{}">{}</a> <span class="quiet">({})</span></li>',
+        (
+            (
+                reverse("admin:articles_article_change", args=[a.pk]),
+                a.headline,
+                a.get_status_display(),
+            )
+            for a in articles[:limit]
+        ),
+    )
+    more = format_html("<li>{}</li>", gettext("… and more")) if len(articles) > limit else ""
+    return format_html('<ul class="newsroom-used-by">{}{}</ul>', shown, more)
+
+
+class ProtectedShowsArticlesMixin:
+    """Refuse deleting what articles use, naming the articles rather than their parts.
+
+    Django's PROTECT already stops the delete (one object or the bulk action); this only
+    turns "Byline: written by Ana Lee" into the article's headline in the refusal.
+    """
+
+    def get_deleted_objects(self, objs, request):
+        to_delete, model_count, perms_needed, protected = super().get_deleted_objects(objs, request)
+        if protected:
+            articles = Article.objects.filter(pk__in=self.protected_article_ids(objs))
+            protected = [
+                format_html(
+                    '{}: <a href="{}">{}</a>',
+                    gettext("Article"),
+                    reverse("admin:articles_article_change", args=[a.pk]),
+                    a.headline,
+                )
+                for a in articles.order_by("headline")
+            ] or protected
+            # Protected articles must be named, not hidden behind "you may not delete
+            # articles": the delete is refused either way while anything is protected.
+            perms_needed = set()
+        return to_delete, model_count, perms_needed, protected
+
+    def protected_article_ids(self, objs):
+        raise NotImplementedError
+
+
+# Sections, sources, tags ------------------------------------------------------------------------
 
 
 @admin.register(Section)
-class SectionAdmin(admin.ModelAdmin):
-    list_display = ["name", "slug", "position"]
+class SectionAdmin(ProtectedShowsArticlesMixin, admin.ModelAdmin):
+    list_display = ["name", "slug", "position", "article_count"]
     list_editable = ["position"]
+    ordering = ["position", "name"]
     prepopulated_fields = {"slug": ["name"]}
-    search_fields = ["name"]
+    search_fields = ["name", "description"]
+    readonly_fields = ["articles_using"]
+    fields = ["name", "slug", "description", "position", "articles_using"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(article_count=Count("articles"))
+
+    @admin.display(description=_("articles"), ordering="article_count")
+    def article_count(self, obj):
+        return obj.article_count
+
+    @admin.display(description=_("articles in this section"))
+    def articles_using(self, obj):
+        return article_links(obj.articles.order_by("-modified_at")) if obj.pk else "—"
+
+    def protected_article_ids(self, objs):
+        return Article.objects.filter(section__in=objs).values("pk")
 
 
 @admin.register(Source)
-class SourceAdmin(admin.ModelAdmin):
-    list_display = ["name", "kind", "homepage_url"]
+class SourceAdmin(ProtectedShowsArticlesMixin, admin.ModelAdmin):
+    list_display = ["name", "kind", "homepage_url", "article_count"]
     list_filter = ["kind"]
+    ordering = ["name"]
     prepopulated_fields = {"slug": ["name"]}
-    search_fields = ["name"]
+    search_fields = ["name", "slug", "description"]
+    readonly_fields = ["articles_using"]
+    fields = ["name", "slug", "kind", "homepage_url", "description", "articles_using"]
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(article_count=Count("article_sources__article", distinct=True))
+        )
+
+    @admin.display(description=_("articles"), ordering="article_count")
+    def article_count(self, obj):
+        return obj.article_count
+
+    @admin.display(description=_("articles from or citing this source"))
+    def articles_using(self, obj):
+        if not obj.pk:
+            return "—"
+        return article_links(
+            Article.objects.filter(article_sources__source=obj).distinct().order_by("-modified_at")
+        )
+
+    def protected_article_ids(self, objs):
+        return ArticleSource.objects.filter(source__in=objs).values("article_id")
+
+
+admin.site.unregister(Tag)
+
+
+@admin.register(Tag)
+class TagAdmin(TaggitTagAdmin):
+    inlines = []
+    list_display = ["name", "slug", "article_count"]
+    search_fields = ["name", "slug"]
+    readonly_fields = ["articles_using"]
+    fields = ["name", "slug", "articles_using"]
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(article_count=Count("taggit_taggeditem_items", distinct=True))
+        )
+
+    @admin.display(description=_("articles"), ordering="article_count")
+    def article_count(self, obj):
+        return obj.article_count
+
+    @admin.display(description=_("articles with this tag"))
+    def articles_using(self, obj):
+        if not obj.pk:
+            return "—"
+        return article_links(Article.objects.filter(tags=obj).order_by("-modified_at"))
+
+
+# Images -------------------------------------------------------------------------------------------
+
+
+def image_thumbnail(image, width=160):
+    if not image or not image.file:
+        return "—"
+    rendition = image.rendition("original", 480)
+    url = rendition.file.url if rendition else image.file.url
+    return format_html(
+        '<img src="{}" alt="{}" width="{}" class="newsroom-thumb" loading="lazy">',
+        url,
+        image.alt_text,
+        width,
+    )
 
 
 @admin.register(Image)
-class ImageAdmin(admin.ModelAdmin):
-    list_display = ["alt_text", "credit", "width", "height", "created_at"]
-    search_fields = ["alt_text", "caption", "credit"]
+class ImageAdmin(ProtectedShowsArticlesMixin, admin.ModelAdmin):
+    form = ImageForm
+    list_display = ["thumbnail", "alt_text", "credit", "dimensions", "article_count", "created_at"]
+    list_display_links = ["thumbnail", "alt_text"]
+    search_fields = ["alt_text", "caption", "credit", "copyright"]
+    date_hierarchy = "created_at"
+    ordering = ["-created_at"]
+    readonly_fields = ["preview", "dimensions", "uploaded_by", "articles_using"]
+    fieldsets = [
+        (None, {"fields": ["preview", "file", "alt_text", "caption", "credit", "copyright"]}),
+        (
+            _("Crop"),
+            {
+                "fields": [("focal_x", "focal_y")],
+                "description": _(
+                    "The point that stays in view when the picture is cropped for cards and "
+                    "social media."
+                ),
+            },
+        ),
+        (_("About this file"), {"fields": ["dimensions", "uploaded_by", "articles_using"]}),
+    ]
+
+    class Media:
+        css = AUTHORING_MEDIA_CSS
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(article_count=Count("lead_for", distinct=True))
+            .prefetch_related("renditions")
+        )
+
+    @admin.display(description=_("picture"))
+    def thumbnail(self, obj):
+        return image_thumbnail(obj, width=96)
+
+    @admin.display(description=_("preview"))
+    def preview(self, obj):
+        if not obj.pk:
+            return gettext("The picture appears here once it is uploaded.")
+        return image_thumbnail(obj, width=480)
+
+    @admin.display(description=_("size"))
+    def dimensions(self, obj):
+        return f"{obj.width} × {obj.height}" if obj.width else "—"
+
+    @admin.display(description=_("articles"), ordering="article_count")
+    def article_count(self, obj):
+        return obj.article_count
+
+    @admin.display(description=_("lead image of"))
+    def articles_using(self, obj):
+        return article_links(obj.lead_for.order_by("-modified_at")) if obj.pk else "—"
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.uploaded_by = request.user
+        super().save_model(request, obj, form, change)
+
+    def protected_article_ids(self, objs):
+        return Article.objects.filter(lead_image__in=objs).values("pk")
+
+
+# Articles -----------------------------------------------------------------------------------------
 
 
 class BylineInline(admin.TabularInline):
     model = Byline
     extra = 0
     autocomplete_fields = ["author"]
+    fields = ["author", "role", "position"]
+    verbose_name_plural = _("byline")
+
+    def get_extra(self, request, obj=None, **kwargs):
+        # A new article starts with its writer on the byline (see get_formset_kwargs).
+        if obj is None and getattr(request.user, "author_profile", None) is not None:
+            return 1
+        return 0
 
 
-class ArticleSourceInline(admin.TabularInline):
+class ArticleSourceInline(admin.StackedInline):
     model = ArticleSource
     extra = 0
     autocomplete_fields = ["source"]
+    fields = [("source", "relation", "position"), ("original_url", "original_headline"), "note"]
+    classes = ["newsroom-sources"]
+
+
+class RelatedArticleInline(admin.TabularInline):
+    model = RelatedArticle
+    fk_name = "article"
+    extra = 0
+    fields = ["related", "position"]
+    classes = ["collapse"]
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "related":
+            # Autocomplete searches with the article admin's get_search_fields().
+            kwargs["widget"] = AutocompleteSelect(db_field, self.admin_site)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
 class CorrectionInline(admin.StackedInline):
     model = Correction
     extra = 0
+    fields = ["kind", "text", "created_at"]
+    classes = ["collapse"]
 
 
 @admin.register(Article)
 class ArticleAdmin(ArticleWorkflowAdminMixin, admin.ModelAdmin):
-    list_display = ["headline", "section", "status", "publish_at", "modified_at"]
-    list_filter = ["status", "section"]
-    search_fields = ["headline", "dek", "body"]
+    form = ArticleForm
     prepopulated_fields = {"slug": ["headline"]}
     autocomplete_fields = ["section", "lead_image"]
-    inlines = [BylineInline, ArticleSourceInline, CorrectionInline]
+    readonly_fields = ["word_count", "reading_time", "lead_image_preview"]
+    inlines = [BylineInline, ArticleSourceInline, RelatedArticleInline, CorrectionInline]
+    fieldsets = [
+        (None, {"fields": ["headline", "dek", "body"], "classes": ["newsroom-writing"]}),
+        (
+            _("Section and tags"),
+            {"fields": ["section", "tags", "kicker", "featured"]},
+        ),
+        (
+            _("Lead image"),
+            {"fields": ["lead_image", "lead_image_preview", "lead_image_caption"]},
+        ),
+        (
+            _("Length and address"),
+            {"fields": [("word_count", "reading_time"), "slug"]},
+        ),
+        (
+            _("Embargo and expiry"),
+            {"fields": ["embargo_until", "expires_at"], "classes": ["collapse"]},
+        ),
+        (
+            _("Search engines and sharing"),
+            {
+                "fields": ["seo_title", "meta_description", "canonical_url", "noindex"],
+                "classes": ["collapse"],
+            },
+        ),
+    ]
+
+    class Media:
+        css = AUTHORING_MEDIA_CSS
+
+    @admin.display(description=_("preview"))
+    def lead_image_preview(self, obj):
+        if obj is None or not obj.lead_image_id:
+            return gettext("Pick a picture above, or upload one with the + button.")
+        return image_thumbnail(obj.lead_image, width=320)
+
+    def get_formset_kwargs(self, request, obj, inline, prefix):
+        kwargs = super().get_formset_kwargs(request, obj, inline, prefix)
+        profile = getattr(request.user, "author_profile", None)
+        # Only on the empty form: on a POST, an untouched initial row must still count as data.
+        if (
+            isinstance(inline, BylineInline)
+            and obj._state.adding
+            and request.method == "GET"
+            and profile is not None
+        ):
+            kwargs["initial"] = [
+                {"author": profile.pk, "role": Byline.Role.WRITTEN_BY, "position": 0}
+            ]
+        return kwargs
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if adjusted := getattr(form, "slug_adjusted", None):
+            wanted, given = adjusted
+            messages.info(
+                request,
+                gettext(
+                    "Another article already uses the address “%(wanted)s”, so this one is "
+                    "“%(given)s”. You can change it under “Length and address”."
+                )
+                % {"wanted": wanted, "given": given},
+            )

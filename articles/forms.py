@@ -1,0 +1,160 @@
+"""Admin forms for writing: the article form and the image upload form."""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+from django_prose_editor.fields import ProseEditorFormField
+from django_prose_editor.widgets import AdminProseEditorWidget
+
+from . import images
+from .models import Article, Image
+from .sanitize import BODY_EDITOR_CONFIG, sanitize_body
+from .slugs import unique_slug
+
+HEADLINE_MAX = Article._meta.get_field("headline").max_length
+
+
+class ArticleForm(forms.ModelForm):
+    body = ProseEditorFormField(
+        label=_("Body"),
+        required=False,
+        config=BODY_EDITOR_CONFIG,
+        sanitize=sanitize_body,
+        widget=AdminProseEditorWidget,
+    )
+
+    class Meta:
+        model = Article
+        fields = [
+            "headline",
+            "dek",
+            "body",
+            "section",
+            "tags",
+            "kicker",
+            "featured",
+            "lead_image",
+            "lead_image_caption",
+            "slug",
+            "embargo_until",
+            "expires_at",
+            "seo_title",
+            "meta_description",
+            "canonical_url",
+            "noindex",
+        ]
+        widgets = {
+            "headline": forms.Textarea(
+                attrs={
+                    "rows": 2,
+                    "class": "newsroom-headline",
+                    "placeholder": _("Headline"),
+                    "autofocus": True,
+                }
+            ),
+            "dek": forms.Textarea(
+                attrs={
+                    "rows": 2,
+                    "class": "newsroom-dek",
+                    "placeholder": _("One or two sentences under the headline"),
+                }
+            ),
+            "kicker": forms.TextInput(attrs={"placeholder": _("Analysis")}),
+        }
+        error_messages = {
+            "slug": {
+                "unique": _("Another article already uses this address. Choose a different slug."),
+            },
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The browser must not cut a pasted headline short: the server says what is wrong.
+        self.fields["headline"].widget.attrs.pop("maxlength", None)
+        self.fields["headline"].max_length = None
+        self.fields["headline"].validators = []
+        if "slug" in self.fields:
+            self.fields["slug"].required = False
+            self.fields["slug"].help_text = _(
+                "The last part of the article's address. Made from the headline if empty; "
+                "a new article whose address is taken gets a number added."
+            )
+        self.slug_adjusted = None  # (wanted, given) when a new article's slug was taken
+
+    def clean_headline(self):
+        headline = " ".join(self.cleaned_data["headline"].split())
+        if len(headline) > HEADLINE_MAX:
+            raise forms.ValidationError(
+                _(
+                    "The headline is %(length)d characters long; the most is %(max)d. "
+                    "Shorten it by %(over)d characters."
+                ),
+                code="max_length",
+                params={
+                    "length": len(headline),
+                    "max": HEADLINE_MAX,
+                    "over": len(headline) - HEADLINE_MAX,
+                },
+            )
+        return headline
+
+    def clean(self):
+        cleaned = super().clean()
+        if "slug" not in self.fields:
+            return cleaned
+        slug = cleaned.get("slug")
+        if not slug and cleaned.get("headline"):
+            exclude = self.instance.pk
+            cleaned["slug"] = unique_slug(Article, cleaned["headline"], exclude_pk=exclude)
+        elif slug and self.instance._state.adding:
+            free = unique_slug(Article, slug)
+            if free != slug:
+                # A new article never fails over a taken address: it gets "-2" and is told.
+                self.slug_adjusted = (slug, free)
+                cleaned["slug"] = free
+        return cleaned
+
+
+class ImageUploadField(forms.FileField):
+    """A picture upload checked and re-encoded by `articles.images` before anything is stored."""
+
+    default_error_messages = {
+        "invalid_image": _("Upload a JPEG, PNG, WebP, GIF or AVIF picture."),
+    }
+
+    def to_python(self, data):
+        upload = super().to_python(data)
+        if upload is None:
+            return None
+        return images.prepare_upload(upload)
+
+
+class ImageForm(forms.ModelForm):
+    file = ImageUploadField(
+        label=_("Picture"),
+        help_text=_(
+            "JPEG, PNG, WebP, GIF or AVIF; at most 20 MB and 50 megapixels. Location and camera "
+            "data are removed before anything is published."
+        ),
+        widget=forms.ClearableFileInput(
+            attrs={"accept": "image/jpeg,image/png,image/webp,image/gif,image/avif"}
+        ),
+    )
+
+    class Meta:
+        model = Image
+        fields = ["file", "alt_text", "caption", "credit", "copyright", "focal_x", "focal_y"]
+        widgets = {
+            "alt_text": forms.TextInput(attrs={"size": 80}),
+            "caption": forms.Textarea(attrs={"rows": 2}),
+            "focal_x": forms.NumberInput(attrs={"step": "0.01", "min": 0, "max": 1}),
+            "focal_y": forms.NumberInput(attrs={"step": "0.01", "min": 0, "max": 1}),
+        }
+
+    def clean_alt_text(self):
+        alt = " ".join(self.cleaned_data["alt_text"].split())
+        if not alt:
+            raise forms.ValidationError(
+                _("Describe what the picture shows for readers who cannot see it."),
+                code="required",
+            )
+        return alt
