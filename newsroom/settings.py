@@ -93,6 +93,11 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # ETag / Last-Modified answered with 304, for cached pages too.
+    "django.middleware.http.ConditionalGetMiddleware",
+    # Anonymous public pages from the cache: before the session, so a hit costs no query.
+    "articles.caching.PageCacheMiddleware",
+    "articles.middleware.DatabaseUnavailableMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -202,10 +207,8 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 # The client address is REMOTE_ADDR unless a trusted proxy count is configured, so a
 # spoofed X-Forwarded-For cannot dodge the lockout.
-AXES_IPWARE_PROXY_COUNT = _env_int("TRUSTED_PROXY_COUNT", 0) or None
-AXES_IPWARE_META_PRECEDENCE_ORDER = (
-    ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"] if AXES_IPWARE_PROXY_COUNT else ["REMOTE_ADDR"]
-)
+TRUSTED_PROXY_COUNT = _env_int("TRUSTED_PROXY_COUNT", 0)
+AXES_CLIENT_IP_CALLABLE = "articles.middleware.client_ip_address"
 
 # Internationalisation and time ----------------------------------------------------------------
 LANGUAGE_CODE = os.environ.get("LANGUAGE_CODE", "en-gb")
@@ -301,6 +304,19 @@ NEWSROOM_SITE = {
 }
 NEWSROOM_PAGE_SIZE = 20
 NEWSROOM_PREVIEW_LINK_HOURS = _env_int("PREVIEW_LINK_HOURS", 48)
+
+# Page cache and CDNs (see articles/caching.py and the README) ---------------------------------
+NEWSROOM_PAGE_CACHE = _env_bool("PAGE_CACHE", True)
+NEWSROOM_PAGE_CACHE_SECONDS = _env_int("PAGE_CACHE_SECONDS", 3600)
+NEWSROOM_PAGE_CACHE_EXCLUDE = ["/admin/", "/preview/", "/healthz", STATIC_URL, MEDIA_URL]
+NEWSROOM_BROWSER_MAX_AGE = _env_int("BROWSER_MAX_AGE", 60)
+NEWSROOM_CDN_MAX_AGE = _env_int("CDN_MAX_AGE", 300)
+NEWSROOM_CDN_STALE_WHILE_REVALIDATE = _env_int("CDN_STALE_WHILE_REVALIDATE", 30)
+NEWSROOM_PURGE_URLS = _env_list("PURGE_URLS", [])
+NEWSROOM_PURGE_BACKEND = os.environ.get(
+    "PURGE_BACKEND", "articles.caching.HttpPurgeBackend" if NEWSROOM_PURGE_URLS else ""
+)
+NEWSROOM_PURGE_HEADER = os.environ.get("PURGE_HEADER", "Surrogate-Key")
 
 TAGGIT_CASE_INSENSITIVE = True
 

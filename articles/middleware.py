@@ -1,0 +1,104 @@
+"""Graceful failure: when the database cannot be reached, readers get a quick, styled 503.
+
+A news site's database can restart, fail over or run out of connections. Then every page
+answers at once with "back in a moment" and a `Retry-After`, instead of a 500 or a hanging
+worker; `/healthz` says the same to the load balancer. Nothing is kept between requests, so
+the next request after the database returns connects again and the site recovers by itself.
+"""
+
+import ipaddress
+import logging
+import sys
+
+from django.conf import settings
+from django.core.signals import got_request_exception
+from django.db import InterfaceError, OperationalError
+from django.dispatch import receiver
+from django.http import HttpResponse
+from django.template import loader
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+
+logger = logging.getLogger("newsroom.availability")
+
+# Seconds a browser, crawler or CDN should wait before asking again.
+RETRY_AFTER_SECONDS = 30
+DATABASE_ERRORS = (OperationalError, InterfaceError)
+
+
+def database_unavailable_response(request=None):
+    """The 503 page. Rendered without context processors: they would query the database."""
+    html = loader.get_template("503.html").render(
+        {
+            "site": settings.NEWSROOM_SITE,
+            "retry_after": RETRY_AFTER_SECONDS,
+            "title": _("Back in a moment"),
+            "LANGUAGE_CODE": get_language(),
+        }
+    )
+    response = HttpResponse(html, status=503)
+    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    # Never let a cache or CDN keep the outage page in place of the real one.
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+class DatabaseUnavailableMiddleware:
+    """Turns a database that cannot be reached into the 503 page.
+
+    A failure inside a view arrives at `process_exception`. One in a middleware further in
+    (a session save, the login throttle) has already become a 500 response by the time it
+    gets here; the `got_request_exception` receiver below marks such requests so the 500
+    can be swapped for the outage page.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if response.status_code == 500 and getattr(request, "database_unavailable", False):
+            return database_unavailable_response(request)
+        return response
+
+    def process_exception(self, request, exception):
+        if isinstance(exception, DATABASE_ERRORS):
+            _log(request, exception)
+            return database_unavailable_response(request)
+        return None
+
+
+def _log(request, exception):
+    logger.error(
+        "Database unavailable while answering %s: %s", request.path, exception, exc_info=exception
+    )
+
+
+@receiver(got_request_exception, dispatch_uid="newsroom_database_unavailable")
+def _mark_database_failure(sender, request=None, **kwargs):
+    exception = sys.exception()
+    if request is not None and isinstance(exception, DATABASE_ERRORS):
+        request.database_unavailable = True
+
+
+def client_ip_address(request):
+    """The address a request came from, for login throttling.
+
+    REMOTE_ADDR, unless ``TRUSTED_PROXY_COUNT`` reverse proxies stand in front of the site:
+    each appends the address it was reached from to X-Forwarded-For, so the client is the
+    entry that many places from the end. Anything to its left was written by the client
+    and is ignored; a request that did not pass through every proxy keeps REMOTE_ADDR.
+    """
+    remote = request.META.get("REMOTE_ADDR", "")
+    count = getattr(settings, "TRUSTED_PROXY_COUNT", 0)
+    if count <= 0:
+        return remote
+    forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
+    forwarded = [part for part in forwarded if part]
+    if len(forwarded) < count:
+        return remote
+    candidate = forwarded[-count]
+    try:
+        return str(ipaddress.ip_address(candidate))
+    except ValueError:
+        return remote
