@@ -20,7 +20,12 @@ def _add(data, prefix, form):
         key = f"{prefix}{name}"
         if value is None:
             continue
-        if isinstance(value, bool):
+        widget = bound.field.widget
+        if hasattr(widget, "widgets") and not isinstance(value, list | tuple):
+            # Split widgets (date and time) post one value per part: name_0, name_1.
+            for index, part in enumerate(widget.decompress(value)):
+                data[f"{key}_{index}"] = "" if part is None else str(part)
+        elif isinstance(value, bool):
             if value:
                 data[key] = "on"
         elif isinstance(value, list | tuple):
