@@ -30,6 +30,7 @@ urlpatterns = [
     ),
     path("authors/", include("authors.urls")),
     path("preview/", include("articles.preview_urls")),
+    path("preview/", include("articles.preview_urls")),
     path("", include("articles.urls")),
 ]
 

@@ -1,0 +1,249 @@
+"""Revisions: a snapshot after every save by a person, a readable diff, and restore.
+
+A snapshot holds every editable field of the article plus its bylines, tags and sources, as
+JSON. Restoring an old revision writes its content back and stores a NEW revision, so the
+history only ever grows. The latest revision is found through the unique (article, number)
+index, so it stays one index lookup however many revisions the table holds.
+"""
+
+import difflib
+import html
+import re
+from datetime import datetime
+
+from django.db import transaction
+from django.db.models import Max
+from django.utils.dateparse import parse_datetime
+from django.utils.html import format_html, format_html_join, strip_tags
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext_lazy as _
+
+from .models import Article, ArticleSource, Byline, Revision
+
+# Content a revision restores. Workflow fields (status, publish time) are recorded for the
+# history but belong to transitions, so restore leaves them alone.
+CONTENT_FIELDS = [
+    "headline",
+    "slug",
+    "kicker",
+    "dek",
+    "body",
+    "section",
+    "lead_image",
+    "lead_image_caption",
+    "featured",
+    "seo_title",
+    "meta_description",
+    "canonical_url",
+    "noindex",
+]
+TIMED_FIELDS = ["embargo_until", "expires_at"]
+RECORDED_FIELDS = ["status", "publish_at"]
+TEXT_FIELDS = ["headline", "dek", "body"]
+
+
+def snapshot(article):
+    """Everything a person can edit on ``article``, as JSON-able data."""
+    data = {}
+    for name in CONTENT_FIELDS + TIMED_FIELDS + RECORDED_FIELDS:
+        field = Article._meta.get_field(name)
+        value = getattr(article, field.attname)
+        if isinstance(value, datetime):
+            value = value.isoformat()
+        data[field.attname if field.is_relation else name] = value
+    data["section_name"] = str(article.section) if article.section_id else ""
+    data["version"] = article.version
+    data["bylines"] = [
+        {"author": b.author_id, "name": b.author.name, "role": b.role}
+        for b in article.bylines.select_related("author").order_by("position", "id")
+    ]
+    data["tags"] = sorted(article.tags.names(), key=str.lower)
+    data["sources"] = [
+        {
+            "source": s.source_id,
+            "name": s.source.name,
+            "relation": s.relation,
+            "original_url": s.original_url,
+            "original_headline": s.original_headline,
+            "note": s.note,
+        }
+        for s in article.article_sources.select_related("source").order_by("position", "id")
+    ]
+    return data
+
+
+def latest(article):
+    """The newest revision, by one descent of the (article, number) unique index."""
+    return Revision.objects.filter(article=article).order_by("-number").first()
+
+
+def store(article, *, by, note=""):
+    """Store a new revision of ``article`` as it is in the database now."""
+    with transaction.atomic():
+        number = (Revision.objects.filter(article=article).aggregate(n=Max("number"))["n"] or 0) + 1
+        return Revision.objects.create(
+            article=article,
+            number=number,
+            status=article.status,
+            data=snapshot(article),
+            created_by=by,
+            note=note[:300],
+        )
+
+
+def revision_for_version(article, version):
+    """The revision saved at ``version`` (what an open form was based on), if any."""
+    for revision in Revision.objects.filter(article=article).order_by("-number")[:50]:
+        if revision.data.get("version") == version:
+            return revision
+    return None
+
+
+def restore(article, revision, *, by):
+    """Write ``revision``'s content back to ``article`` and store it as a new revision."""
+    from .workflow import NotAllowed, can_edit
+
+    if revision.article_id != article.pk:
+        raise NotAllowed(_("That revision belongs to another article."))
+    with transaction.atomic():
+        article = Article.objects.select_for_update().get(pk=article.pk)
+        if not can_edit(by, article):
+            raise NotAllowed(_("You may not change this article."))
+        data = revision.data
+        for name in CONTENT_FIELDS:
+            field = Article._meta.get_field(name)
+            key = field.attname if field.is_relation else name
+            if key in data:
+                setattr(article, field.attname, data[key])
+        if by.has_perm("articles.publish_article"):
+            for name in TIMED_FIELDS:
+                if name in data:
+                    setattr(article, name, parse_datetime(data[name]) if data[name] else None)
+        article.version += 1
+        article.modified_by = by
+        article.save()
+        article.bylines.all().delete()
+        for position, b in enumerate(data.get("bylines", [])):
+            Byline.objects.create(
+                article=article, author_id=b["author"], role=b["role"], position=position
+            )
+        article.tags.set(data.get("tags", []))
+        article.article_sources.all().delete()
+        for position, s in enumerate(data.get("sources", [])):
+            ArticleSource.objects.create(
+                article=article,
+                source_id=s["source"],
+                relation=s["relation"],
+                original_url=s.get("original_url", ""),
+                original_headline=s.get("original_headline", ""),
+                note=s.get("note", ""),
+                position=position,
+            )
+        new = store(article, by=by, note=_("Restored revision #%(n)s") % {"n": revision.number})
+    return article, new
+
+
+def as_article(revision):
+    """An unsaved Article carrying ``revision``'s content, for previewing it."""
+    article = Article.objects.get(pk=revision.article_id)
+    data = revision.data
+    for name in CONTENT_FIELDS:
+        field = Article._meta.get_field(name)
+        key = field.attname if field.is_relation else name
+        if key in data:
+            setattr(article, field.attname, data[key])
+    return article
+
+
+# Diff -----------------------------------------------------------------------------------------
+
+_BLOCK_END = re.compile(r"</(p|h[1-6]|li|blockquote|figure|figcaption|pre|tr)>|<br\s*/?>", re.I)
+_TOKEN = re.compile(r"\n\n|\s+|\w+(?:[’'-]\w+)*|[^\w\s]", re.UNICODE)
+
+
+def readable_text(value):
+    """HTML body → plain text with paragraph breaks, for a word-level diff."""
+    text = _BLOCK_END.sub(lambda m: m.group(0) + "\n\n", value or "")
+    text = html.unescape(strip_tags(text))
+    text = re.sub(r"[ \t\r\f\v]+", " ", text)
+    text = re.sub(r" ?\n[\s]*\n ?", "\n\n", text)
+    return text.strip()
+
+
+def word_diff(old, new):
+    """Safe HTML: ``old`` → ``new`` word by word, removals in <del>, additions in <ins>."""
+    a, b = _TOKEN.findall(old or ""), _TOKEN.findall(new or "")
+    parts = []
+    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
+        if op == "equal":
+            parts.append(html.escape("".join(a[i1:i2])))
+            continue
+        if op in {"delete", "replace"}:
+            parts.append(format_html("<del>{}</del>", "".join(a[i1:i2])))
+        if op in {"insert", "replace"}:
+            parts.append(format_html("<ins>{}</ins>", "".join(b[j1:j2])))
+    return mark_safe("".join(str(p) for p in parts))  # noqa: S308 - every part is escaped
+
+
+def compare(old, new):
+    """What changed between two revisions (``old`` may be None for the first one).
+
+    Returns {"texts": [(label, html, changed)], "fields": [(label, before, after)]}.
+    """
+    before = old.data if old else {}
+    after = new.data
+    texts = []
+    for name in TEXT_FIELDS:
+        label = Article._meta.get_field(name).verbose_name
+        a, b = before.get(name, ""), after.get(name, "")
+        if name == "body":
+            a, b = readable_text(a), readable_text(b)
+        texts.append((label, word_diff(a, b), a != b))
+    fields = []
+    for name in CONTENT_FIELDS + TIMED_FIELDS + RECORDED_FIELDS:
+        if name in TEXT_FIELDS:
+            continue
+        field = Article._meta.get_field(name)
+        key = field.attname if field.is_relation else name
+        a, b = before.get(key), after.get(key)
+        if a != b:
+            if name == "section":
+                a, b = before.get("section_name", a), after.get("section_name", b)
+            fields.append((field.verbose_name, _display(field, a), _display(field, b)))
+    for label, key, render in [
+        (_("bylines"), "bylines", lambda v: "; ".join(f"{x['name']} ({x['role']})" for x in v)),
+        (_("tags"), "tags", lambda v: ", ".join(v)),
+        (
+            _("sources"),
+            "sources",
+            lambda v: "; ".join(f"{x['name']} ({x['relation']})" for x in v),
+        ),
+    ]:
+        a, b = before.get(key, []), after.get(key, [])
+        if a != b:
+            fields.append((label, render(a) or "—", render(b) or "—"))
+    return {"texts": texts, "fields": fields}
+
+
+def _display(field, value):
+    from .newsroom_time import describe
+
+    if value in (None, ""):
+        return "—"
+    if field.get_internal_type() == "DateTimeField":
+        moment = parse_datetime(value)
+        return describe(moment, relative=False) if moment else value
+    if field.choices:
+        return dict(field.flatchoices).get(value, value)
+    if isinstance(value, bool):
+        return _("yes") if value else _("no")
+    return str(value)
+
+
+def render_fields(fields):
+    """The metadata changes as an HTML table body (escaped)."""
+    return format_html_join(
+        "",
+        "<tr><th scope='row'>{}</th><td><del>{}</del></td><td><ins>{}</ins></td></tr>",
+        fields,
+    )
