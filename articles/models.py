@@ -421,6 +421,17 @@ class Article(models.Model):
             ),
             models.Index(fields=["status", "-modified_at"], name="article_status_modified"),
             models.Index(fields=["created_by", "status"], name="article_creator_status"),
+            # The page cache's "next change" look-up: first embargo lift / expiry ahead.
+            models.Index(
+                fields=["embargo_until"],
+                name="article_embargo_until",
+                condition=Q(embargo_until__isnull=False),
+            ),
+            models.Index(
+                fields=["expires_at"],
+                name="article_expires_at",
+                condition=Q(expires_at__isnull=False),
+            ),
         ]
         permissions = [
             ("publish_article", _("Can publish, schedule, embargo and withdraw articles")),

@@ -201,9 +201,7 @@ def section(request, section):
         ),
     }
     response = render(request, "articles/section.html", context)
-    return add_cache_keys(
-        response, section_key(section), HOME, *(article_key(a) for a in page.items)
-    )
+    return add_cache_keys(response, section_key(section), *(article_key(a) for a in page.items))
 
 
 def tag(request, slug):
@@ -225,7 +223,7 @@ def tag(request, slug):
         ),
     }
     response = render(request, "articles/tag.html", context)
-    return add_cache_keys(response, tag_key(tag), HOME, *(article_key(a) for a in page.items))
+    return add_cache_keys(response, tag_key(tag), *(article_key(a) for a in page.items))
 
 
 def source(request, slug):
@@ -248,7 +246,7 @@ def source(request, slug):
         ),
     }
     response = render(request, "articles/source.html", context)
-    return add_cache_keys(response, source_key(source), HOME, *(article_key(a) for a in page.items))
+    return add_cache_keys(response, source_key(source), *(article_key(a) for a in page.items))
 
 
 # Article --------------------------------------------------------------------------------------

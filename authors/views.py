@@ -1,7 +1,7 @@
 from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext
 
-from articles.caching import HOME, add_cache_keys, article_key, author_key
+from articles.caching import add_cache_keys, article_key, author_key
 from articles.models import Article, Byline, public_fetch_mode
 from articles.pagination import paginate
 from articles.views import feed_links, page_meta, with_renditions
@@ -37,4 +37,4 @@ def author_detail(request, slug):
         ),
     }
     response = render(request, "authors/author_detail.html", context)
-    return add_cache_keys(response, author_key(author), HOME, *(article_key(a) for a in page.items))
+    return add_cache_keys(response, author_key(author), *(article_key(a) for a in page.items))
