@@ -335,6 +335,7 @@ class ArticleAdmin(ArticleWorkflowAdminMixin, admin.ModelAdmin):
 
     class Media:
         css = AUTHORING_MEDIA_CSS
+        js = ["articles/admin/article-form.js"]
 
     @admin.display(description=_("preview"))
     def lead_image_preview(self, obj):

@@ -1,9 +1,14 @@
 """Admin forms for writing: the article form and the image upload form."""
 
+from urllib.parse import urlencode
+
 from django import forms
+from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django_prose_editor.fields import ProseEditorFormField
 from django_prose_editor.widgets import AdminProseEditorWidget
+from taggit.forms import TagWidget
 
 from . import images
 from .models import Article, Image
@@ -11,6 +16,34 @@ from .sanitize import BODY_EDITOR_CONFIG, sanitize_body
 from .slugs import unique_slug
 
 HEADLINE_MAX = Article._meta.get_field("headline").max_length
+
+
+class TagSuggestionWidget(TagWidget):
+    """Comma-separated tags, with existing tags suggested as the journalist types."""
+
+    datalist_id = "newsroom-tag-suggestions"
+
+    class Media:
+        js = ["articles/admin/tag-suggestions.js"]
+
+    def __init__(self, attrs=None):
+        super().__init__({"size": 60, "autocomplete": "off", **(attrs or {})})
+
+    def get_context(self, name, value, attrs):
+        query = urlencode({"app_label": "articles", "model_name": "article", "field_name": "tags"})
+        attrs = {
+            **(attrs or {}),
+            "list": self.datalist_id,
+            "data-tag-suggestions": f"{reverse('admin:autocomplete')}?{query}",
+        }
+        return super().get_context(name, value, attrs)
+
+    def render(self, name, value, attrs=None, renderer=None):
+        return format_html(
+            '{}<datalist id="{}"></datalist>',
+            super().render(name, value, attrs, renderer),
+            self.datalist_id,
+        )
 
 
 class ArticleForm(forms.ModelForm):
@@ -59,6 +92,7 @@ class ArticleForm(forms.ModelForm):
                 }
             ),
             "kicker": forms.TextInput(attrs={"placeholder": _("Analysis")}),
+            "tags": TagSuggestionWidget(),
         }
         error_messages = {
             "slug": {
