@@ -231,7 +231,7 @@ def execute(side_effect_id, *, now=None):
     now = now or timezone.now()
     with transaction.atomic():
         row = (
-            SideEffect.objects.select_for_update(skip_locked=True)
+            SideEffect.objects.select_for_update(skip_locked=True, of=("self",))
             .filter(pk=side_effect_id, state=SideEffect.State.PENDING, due_at__lte=now)
             .select_related("article")
             .first()
@@ -284,7 +284,9 @@ def _purge(row, article):
 def _mail_submitted(row, article):
     User = get_user_model()
     editors = (
-        User.objects.with_perm("articles.review_article")
+        User.objects.with_perm(
+            "articles.review_article", backend="django.contrib.auth.backends.ModelBackend"
+        )
         .filter(is_active=True)
         .exclude(email="")
         .exclude(pk=_actor_id(row))
