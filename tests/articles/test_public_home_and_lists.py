@@ -1,0 +1,144 @@
+"""Front page, section/tag/source lists, corrections page, sitemaps."""
+
+import xml.etree.ElementTree as ET
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from articles.models import Correction
+from tests.factories import make_article, make_section, make_source
+
+SITEMAP = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
+NEWS = "{http://www.google.com/schemas/sitemap-news/0.9}"
+
+
+def parse_xml(content):
+    return ET.fromstring(content)  # noqa: S314 - our own sitemap output, not untrusted input
+
+
+@pytest.fixture(autouse=True)
+def _uncached(settings):
+    settings.NEWSROOM_PAGE_CACHE = False
+
+
+def hours_ago(hours):
+    return timezone.now() - timedelta(hours=hours)
+
+
+def test_front_page_leads_with_the_featured_story(client, db):
+    make_article(headline="Newest story", publish_at=hours_ago(1))
+    make_article(headline="Featured story", publish_at=hours_ago(5), featured=True)
+    response = client.get("/")
+    assert response.context["lead"].headline == "Featured story"
+    assert [a.headline for a in response.context["top_stories"]] == ["Newest story"]
+
+
+def test_front_page_leads_with_the_newest_story_when_none_is_featured(client, db):
+    make_article(headline="Older story", publish_at=hours_ago(5))
+    make_article(headline="Newest story", publish_at=hours_ago(1))
+    assert client.get("/").context["lead"].headline == "Newest story"
+
+
+def test_front_page_groups_the_latest_three_stories_per_section(client, db):
+    world, culture = make_section("World"), make_section("Culture")
+    for n in range(5):
+        make_article(headline=f"World {n}", section=world, publish_at=hours_ago(n + 1))
+    make_article(headline="Culture 0", section=culture, publish_at=hours_ago(30))
+
+    groups = {
+        g["section"].name: [a.headline for a in g["articles"]]
+        for g in client.get("/").context["per_section"]
+    }
+
+    # "World 0" leads the page, so the World block starts with the next three.
+    assert groups == {"World": ["World 1", "World 2", "World 3"], "Culture": ["Culture 0"]}
+
+
+def test_breaking_banner_shows_a_recent_live_story_kicked_breaking(client, db):
+    make_article(headline="Dam bursts upstream", kicker="Breaking", publish_at=hours_ago(2))
+    page = client.get("/").content.decode()
+    assert 'class="breaking"' in page
+    assert "Dam bursts upstream" in page
+
+
+def test_breaking_banner_goes_away_after_some_hours(client, settings, db):
+    make_article(headline="Dam bursts upstream", kicker="Breaking", publish_at=hours_ago(7))
+    assert 'class="breaking"' not in client.get("/").content.decode()
+
+
+def test_section_page_shows_description_and_its_stories_only(client, db):
+    world = make_section("World", slug="world", description="News from everywhere.")
+    make_article(headline="In world", section=world)
+    make_article(headline="Elsewhere")
+    response = client.get("/world/")
+    page = response.content.decode()
+    assert "News from everywhere." in page
+    assert [a.headline for a in response.context["page"].items] == ["In world"]
+    assert 'href="https://news.example/feeds/sections/world/rss/"' in page
+
+
+def test_source_page_lists_stories_based_on_it(client, db):
+    nikkei = make_source("Nikkei Asia", description="Asian business publication.")
+    make_article(headline="Chip supply tight", sources=[nikkei])
+    make_article(headline="Unsourced story")
+    response = client.get(nikkei.get_absolute_url())
+    assert "Asian business publication." in response.content.decode()
+    assert [a.headline for a in response.context["page"].items] == ["Chip supply tight"]
+
+
+def test_corrections_page_lists_newest_first_with_links(client, db):
+    story = make_article(headline="Corrected story")
+    Correction.objects.create(article=story, text="Older fix.", created_at=hours_ago(5))
+    Correction.objects.create(
+        article=story, text="Newer fix.", created_at=hours_ago(1), kind="clarification"
+    )
+    response = client.get(reverse("articles:corrections"))
+    assert [c.text for c in response.context["page"].items] == ["Newer fix.", "Older fix."]
+    assert story.get_absolute_url() in response.content.decode()
+
+
+def test_sitemaps_list_stories_sections_tags_and_authors_with_lastmod(client, db):
+    from tests.factories import make_author
+
+    story = make_article(
+        headline="Mapped story",
+        section=make_section("World", slug="world"),
+        tags=["Maps"],
+        authors=[make_author("Ana Lee")],
+    )
+    index = parse_xml(client.get(reverse("sitemap")).content)
+    locations = [loc.text for loc in index.iter(f"{SITEMAP}loc")]
+    assert locations == [
+        f"https://news.example/sitemap-{name}.xml"
+        for name in ["articles", "sections", "tags", "authors"]
+    ]
+    expected = {
+        "articles": "https://news.example" + story.get_absolute_url(),
+        "sections": "https://news.example/world/",
+        "tags": "https://news.example/tags/maps/",
+        "authors": "https://news.example/authors/ana-lee/",
+    }
+    for name, url in expected.items():
+        tree = parse_xml(client.get(f"/sitemap-{name}.xml").content)
+        [entry] = tree.findall(f"{SITEMAP}url")
+        assert entry.find(f"{SITEMAP}loc").text == url
+        assert entry.find(f"{SITEMAP}lastmod") is not None
+
+
+def test_news_sitemap_lists_stories_of_the_last_48_hours_only(client, db):
+    fresh = make_article(headline="Fresh story", publish_at=hours_ago(3))
+    make_article(headline="Old story", publish_at=hours_ago(49))
+
+    tree = parse_xml(client.get(reverse("articles:news_sitemap")).content)
+    entries = tree.findall(f"{SITEMAP}url")
+
+    assert len(entries) == 1
+    assert (
+        entries[0].find(f"{SITEMAP}loc").text == "https://news.example" + fresh.get_absolute_url()
+    )
+    news = entries[0].find(f"{NEWS}news")
+    assert news.find(f"{NEWS}title").text == "Fresh story"
+    assert news.find(f"{NEWS}publication/{NEWS}name").text == "The Demo Ledger"
+    assert news.find(f"{NEWS}publication_date").text.startswith(str(fresh.publish_at.year))

@@ -1,0 +1,164 @@
+"""Reader search: ranked full text on PostgreSQL, a plain substring fallback elsewhere."""
+
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.urls import reverse
+from django.utils import timezone
+
+from articles.models import Article, Byline
+from articles.search import MAX_QUERY_LENGTH
+from tests.factories import make_article, make_author, make_section
+
+on_postgres = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="full-text search needs PostgreSQL"
+)
+on_sqlite = pytest.mark.skipif(connection.vendor != "sqlite", reason="the SQLite fallback")
+
+
+@pytest.fixture(autouse=True)
+def _uncached(settings):
+    # Content changes between searches here without a commit to trigger the cache purge.
+    settings.NEWSROOM_PAGE_CACHE = False
+
+
+def search(client, **params):
+    response = client.get(reverse("articles:search"), params)
+    assert response.status_code == 200
+    return response
+
+
+def headlines(response):
+    return [a.headline for a in response.context["page"].items]
+
+
+@pytest.fixture
+def stories(db):
+    world, science = make_section("World", slug="world"), make_section("Science", slug="science")
+    now = timezone.now()
+    return {
+        "harbour": make_article(
+            headline="Harbour cranes return to Gdańsk",
+            section=world,
+            dek="Port operators expect a record season.",
+            body="<p>The terminal will hire more crane drivers.</p>",
+            publish_at=now - timedelta(days=1),
+        ),
+        "telescope": make_article(
+            headline="Telescope spots a river of young stars",
+            section=science,
+            dek="Astronomers describe the stream.",
+            body="<p>It passes near the harbour of our solar system, loosely speaking.</p>",
+            tags=["Astronomy"],
+            publish_at=now - timedelta(days=10),
+        ),
+    }
+
+
+def test_empty_search_shows_a_helpful_page_without_results(client, stories):
+    response = search(client)
+    page = response.content.decode()
+    assert response.context["page"] is None
+    assert "Type one or more words" in page
+
+
+def test_search_finds_published_stories_by_headline_words(client, stories):
+    assert headlines(search(client, q="cranes")) == ["Harbour cranes return to Gdańsk"]
+
+
+def test_search_finds_by_tag_and_by_author_name(client, stories):
+    Byline.objects.create(article=stories["harbour"], author=make_author("Maya Okafor"))
+    assert headlines(search(client, q="astronomy")) == ["Telescope spots a river of young stars"]
+    assert headlines(search(client, q="Okafor")) == ["Harbour cranes return to Gdańsk"]
+
+
+def test_search_filters_by_section_and_date_range(client, stories):
+    assert headlines(search(client, q="harbour", section="science")) == [
+        "Telescope spots a river of young stars"
+    ]
+    since = (timezone.localdate() - timedelta(days=3)).isoformat()
+    assert headlines(search(client, q="harbour", since=since)) == [
+        "Harbour cranes return to Gdańsk"
+    ]
+    until = (timezone.localdate() - timedelta(days=5)).isoformat()
+    assert headlines(search(client, q="harbour", until=until)) == [
+        "Telescope spots a river of young stars"
+    ]
+
+
+def test_a_reversed_or_malformed_date_range_is_explained_not_a_server_error(client, stories):
+    reversed_range = search(client, q="harbour", since="2026-05-01", until="2026-04-01")
+    assert "must not be after" in reversed_range.content.decode()
+    malformed = search(client, q="harbour", since="yesterday")
+    assert "Enter a valid date" in malformed.content.decode()
+
+
+def test_an_overlong_query_is_cut_to_the_stated_limit_and_says_so(client, stories):
+    response = search(client, q="cranes " + "x" * 500)
+    page = response.content.decode()
+    assert response.context["was_cut"]
+    assert len(response.context["query"]) == MAX_QUERY_LENGTH
+    assert f"longer than {MAX_QUERY_LENGTH} characters" in page
+
+
+@on_sqlite
+def test_sqlite_fallback_matches_substrings_newest_first(client, stories):
+    assert headlines(search(client, q="harbour")) == [
+        "Harbour cranes return to Gdańsk",
+        "Telescope spots a river of young stars",
+    ]
+
+
+@pytest.mark.postgres
+@on_postgres
+def test_postgres_ranks_headline_matches_above_body_matches(client, stories):
+    # The telescope story is newer here, so only the ranking can put the harbour story first.
+    Article.objects.filter(pk=stories["telescope"].pk).update(publish_at=timezone.now())
+    assert headlines(search(client, q="harbour")) == [
+        "Harbour cranes return to Gdańsk",
+        "Telescope spots a river of young stars",
+    ]
+
+
+@pytest.mark.postgres
+@on_postgres
+def test_postgres_highlights_the_matching_words_in_a_snippet(client, stories):
+    response = search(client, q="crane drivers")
+    [article] = response.context["page"].items
+    assert "<mark>crane</mark>" in article.snippet
+    assert "<mark>crane</mark>" in response.content.decode()
+
+
+@pytest.mark.postgres
+@on_postgres
+def test_postgres_search_vector_follows_tag_and_byline_changes(client, stories):
+    harbour = stories["harbour"]
+    assert headlines(search(client, q="shipbuilding")) == []
+    harbour.tags.add("Shipbuilding")
+    assert headlines(search(client, q="shipbuilding")) == [harbour.headline]
+
+    byline = Byline.objects.create(article=harbour, author=make_author("Ingrid Halvorsen"))
+    assert headlines(search(client, q="Halvorsen")) == [harbour.headline]
+    byline.delete()
+    assert headlines(search(client, q="Halvorsen")) == []
+
+
+@pytest.mark.postgres
+@on_postgres
+def test_postgres_snippet_escapes_markup_from_the_body(client, db):
+    make_article(headline="Markup story", body="<p>Alpha &lt;b&gt;bold&lt;/b&gt; beta</p>")
+    [article] = search(client, q="alpha").context["page"].items
+    assert "<b>" not in article.snippet
+    assert "&lt;b&gt;" in article.snippet
+
+
+@pytest.mark.postgres
+@on_postgres
+def test_the_search_vector_has_a_gin_index(db):
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT indexdef FROM pg_indexes WHERE tablename = 'articles_article' "
+            "AND indexdef ILIKE '%%gin%%search_vector%%'"
+        )
+        assert cursor.fetchall()
