@@ -204,7 +204,7 @@ class ImageAdmin(ProtectedShowsArticlesMixin, admin.ModelAdmin):
                 "fields": [("focal_x", "focal_y")],
                 "description": _(
                     "The point that stays in view when the picture is cropped for cards and "
-                    "social media."
+                    "social media. Click the preview to set it."
                 ),
             },
         ),
@@ -213,6 +213,7 @@ class ImageAdmin(ProtectedShowsArticlesMixin, admin.ModelAdmin):
 
     class Media:
         css = AUTHORING_MEDIA_CSS
+        js = ["articles/admin/focal-point.js"]
 
     def get_queryset(self, request):
         return (
@@ -230,7 +231,12 @@ class ImageAdmin(ProtectedShowsArticlesMixin, admin.ModelAdmin):
     def preview(self, obj):
         if not obj.pk:
             return gettext("The picture appears here once it is uploaded.")
-        return image_thumbnail(obj, width=480)
+        return format_html(
+            '<span class="newsroom-focal" title="{}">{}<span class="newsroom-focal-marker">'
+            "</span></span>",
+            gettext("Click to set the focal point"),
+            image_thumbnail(obj, width=480),
+        )
 
     @admin.display(description=_("size"))
     def dimensions(self, obj):
@@ -243,6 +249,15 @@ class ImageAdmin(ProtectedShowsArticlesMixin, admin.ModelAdmin):
     @admin.display(description=_("lead image of"))
     def articles_using(self, obj):
         return article_links(obj.lead_for.order_by("-modified_at")) if obj.pk else "—"
+
+    def get_fieldsets(self, request, obj=None):
+        if obj is not None:
+            return self.fieldsets
+        # Nothing to preview or count before the upload.
+        return [
+            (None, {"fields": ["file", "alt_text", "caption", "credit", "copyright"]}),
+            self.fieldsets[1],
+        ]
 
     def save_model(self, request, obj, form, change):
         if not change:
