@@ -323,3 +323,25 @@ def test_journalists_see_but_cannot_change_sections(client, journalist):
     section.refresh_from_db()
     assert section.name == "World"
     assert Group.objects.filter(name="Journalist").exists()
+
+
+def test_tags_field_suggests_existing_tags_from_the_admin_autocomplete(client, journalist):
+    make_article(tags=["NATO", "Japan"])
+    client.force_login(journalist)
+    form = client.get(reverse(ADD_URL)).content.decode()
+    assert 'list="newsroom-tag-suggestions"' in form
+    assert '<datalist id="newsroom-tag-suggestions"></datalist>' in form
+    response = client.get(
+        reverse("admin:autocomplete"),
+        {"term": "na", "app_label": "articles", "model_name": "article", "field_name": "tags"},
+    )
+    assert [r["text"] for r in response.json()["results"]] == ["NATO"]
+
+
+def test_lead_image_can_be_uploaded_from_the_article_form_popup(client, journalist):
+    client.force_login(journalist)
+    form = client.get(reverse(ADD_URL)).content.decode()
+    assert 'id="add_id_lead_image"' in form
+    popup = client.get(reverse("admin:articles_image_add"), {"_popup": "1", "_to_field": "id"})
+    assert popup.status_code == 200
+    assert 'name="file"' in popup.content.decode()
