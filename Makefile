@@ -62,3 +62,8 @@ format: install-dev
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache
+
+# The public pages against the framework floor, uncached and cached (PostgreSQL, Redis, wrk).
+# BENCH_COUNT=10000 articles by default; see bench/README.md for the other knobs.
+bench: install
+	$(PY) bench/run.py

@@ -691,6 +691,8 @@ class Command(BaseCommand):
                 "(LIKE articles_article INCLUDING DEFAULTS, author_text text, tag_text text) "
                 "ON COMMIT DELETE ROWS"
             )
+            # Also empty inside an outer transaction (tests), where no commit clears it.
+            cursor.execute("TRUNCATE generated_article")
             raw = cursor.cursor
             with raw.copy(f"COPY generated_article ({', '.join(columns)}) FROM STDIN") as copy:
                 for row in articles:
