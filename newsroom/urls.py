@@ -1,9 +1,11 @@
+import re
+
 from django.conf import settings
-from django.conf.urls.static import static
 from django.contrib import admin
 from django.contrib.sitemaps import views as sitemap_views
-from django.urls import include, path
+from django.urls import include, path, re_path
 from django.views.decorators.http import conditional_page
+from django.views.static import serve
 
 from articles import sitemaps as article_sitemaps
 from articles import views as article_views
@@ -30,9 +32,17 @@ urlpatterns = [
     ),
     path("authors/", include("authors.urls")),
     path("preview/", include("articles.preview_urls")),
-    path("preview/", include("articles.preview_urls")),
     path("", include("articles.urls")),
 ]
 
 if settings.SERVE_MEDIA:
-    urlpatterns = static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT) + urlpatterns
+    # Not `django.conf.urls.static.static()`: that serves nothing unless DEBUG is on, and
+    # SERVE_MEDIA is meant to work without DEBUG too (a small site without a web server).
+    urlpatterns = [
+        re_path(
+            rf"^{re.escape(settings.MEDIA_URL.lstrip('/'))}(?P<path>.*)$",
+            serve,
+            {"document_root": settings.MEDIA_ROOT},
+        ),
+        *urlpatterns,
+    ]
