@@ -4,4 +4,4 @@ from django.urls import path
 
 from .preview import shared_preview
 
-urlpatterns = [path("<str:token>/", shared_preview, name="shared_preview")]
+urlpatterns = [path("<slug:token>/", shared_preview, name="shared_preview")]
