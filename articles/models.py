@@ -43,8 +43,29 @@ class Section(models.Model):
     def __str__(self):
         return self.name
 
+    def save(self, *args, **kwargs):
+        old_slug = (
+            Section.objects.filter(pk=self.pk).values_list("slug", flat=True).first()
+            if self.pk
+            else None
+        )
+        super().save(*args, **kwargs)
+        if old_slug and old_slug != self.slug:
+            self._remember_old_article_paths(old_slug)
+
     def get_absolute_url(self):
         return reverse("articles:section", kwargs={"section": self.slug})
+
+    def _remember_old_article_paths(self, old_slug):
+        """A renamed section keeps its stories' old addresses answering with a 301."""
+        moved = Section(pk=self.pk, slug=old_slug)
+        redirects = []
+        for article in Article.objects.filter(section=self, first_published_at__isnull=False).only(
+            "pk", "slug", "section_id", "first_published_at"
+        ):
+            article.section = moved
+            redirects.append(ArticleRedirect(article=article, old_path=article.get_absolute_url()))
+        ArticleRedirect.objects.bulk_create(redirects, ignore_conflicts=True)
 
 
 class Source(models.Model):

@@ -189,3 +189,17 @@ def test_robots_txt_lists_both_sitemaps_at_the_site_url(client, db):
     body = client.get("/robots.txt").content.decode()
     assert "Sitemap: https://news.example/sitemap.xml" in body
     assert "Sitemap: https://news.example/news-sitemap.xml" in body
+
+
+def test_renaming_a_section_keeps_its_stories_old_addresses_answering_301(client, story):
+    old = story.get_absolute_url()
+    section = story.section
+    section.slug = "international"
+    section.save()
+    story.refresh_from_db()
+
+    response = client.get(old)
+
+    assert response.status_code == 301
+    assert response["Location"] == story.get_absolute_url()
+    assert response["Location"].startswith("/international/")
