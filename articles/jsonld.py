@@ -123,3 +123,25 @@ def _based_on(link):
     if url := link.original_url or source.homepage_url:
         work["url"] = url
     return work
+
+
+def profile_page(author):
+    """ProfilePage for an author's page: the Person, their job, links and picture."""
+    person = {
+        "@type": "Person",
+        "name": author.name,
+        "url": absolute(author.get_absolute_url()),
+    }
+    if author.job_title:
+        person["jobTitle"] = author.job_title
+    if author.affiliation:
+        person["affiliation"] = {"@type": "Organization", "name": author.affiliation}
+    if author.bio:
+        person["description"] = author.bio_paragraphs[0]
+    if author.photo:
+        person["image"] = image_url(author.photo, "1x1", 800)
+    if same_as := [link.url for link in author.links.all()] + (
+        [author.website] if author.website else []
+    ):
+        person["sameAs"] = same_as
+    return {"@context": "https://schema.org", "@type": "ProfilePage", "mainEntity": person}

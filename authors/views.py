@@ -1,6 +1,7 @@
 from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext
 
+from articles import jsonld
 from articles.caching import add_cache_keys, article_key, author_key
 from articles.models import Article, Byline, public_fetch_mode
 from articles.pagination import paginate
@@ -35,6 +36,7 @@ def author_detail(request, slug):
             og_type="profile",
             feeds=feed_links((author.name, "author", {"slug": author.slug})),
         ),
+        "structured_data": jsonld.profile_page(author),
     }
     response = render(request, "authors/author_detail.html", context)
     return add_cache_keys(response, author_key(author), *(article_key(a) for a in page.items))

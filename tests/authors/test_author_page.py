@@ -61,3 +61,16 @@ def test_guest_contributor_has_a_page_too(client, db):
     guest = make_author("Maya Okafor")
     assert guest.is_guest
     assert client.get(guest.get_absolute_url()).status_code == 200
+
+
+def test_author_page_describes_the_person_in_json_ld(client, author):
+    from tests.articles.public_helpers import json_ld
+
+    [data] = json_ld(client.get(author.get_absolute_url()).content.decode())
+    person = data["mainEntity"]
+    assert data["@type"] == "ProfilePage"
+    assert person["name"] == "Priya Natarajan"
+    assert person["url"] == "https://news.example/authors/priya-natarajan/"
+    assert person["jobTitle"] == "Science writer"
+    assert person["sameAs"] == ["https://social.example/@priya", "https://priya.example/"]
+    assert person["image"].startswith("https://news.example/media/")
