@@ -398,6 +398,45 @@ class PageCacheMiddleware:
             patch_cache_control(response, private=True, no_store=True)
 
 
+# Navigation -------------------------------------------------------------------------------------
+NAV_SECTIONS = "nav-sections"
+
+
+def navigation_sections():
+    """The sections in navigation order: on every page, so kept in the cache (dropped whenever
+    a section changes) instead of costing every page a query."""
+    from .models import Section, public_fetch_mode
+
+    sections = None
+    if breaker.available():
+        try:
+            sections = cache.get(NAV_SECTIONS)
+        except Exception as exc:  # noqa: BLE001
+            breaker.trip(exc, "reading the navigation")
+    if sections is None:
+        sections = list(public_fetch_mode(Section.objects.all()))
+        if breaker.available():
+            try:
+                cache.set(NAV_SECTIONS, sections, timeout=None)
+            except Exception as exc:  # noqa: BLE001
+                breaker.trip(exc, "storing the navigation")
+    return sections
+
+
+def _section_changed(sender, instance, raw=False, **kwargs):
+    if raw:
+        return
+
+    def refresh():
+        try:
+            cache.delete(NAV_SECTIONS)
+        except Exception as exc:  # noqa: BLE001
+            breaker.trip(exc, "dropping the navigation")
+        purge_keys({SITE, section_key(instance)})
+
+    transaction.on_commit(refresh)
+
+
 # CDN purge backends -----------------------------------------------------------------------------
 class HttpPurgeBackend:
     """Sends `PURGE` to each URL in ``NEWSROOM_PURGE_URLS`` with the keys in a header.
@@ -554,7 +593,7 @@ def connect_signals():
         (Source, _named_thing_changed(source_key)),
         (Tag, _named_thing_changed(tag_key)),
         # Sections are the site's navigation: every page shows them.
-        (Section, _named_thing_changed(lambda section: SITE)),
+        (Section, _section_changed),
     ]
     for model, receiver in named:
         for name, signal in (("saved", post_save), ("deleted", post_delete)):

@@ -9,8 +9,7 @@ from datetime import datetime, time, timedelta
 from django import forms
 from django.conf import settings
 from django.db import connection
-from django.db.models import F, OuterRef, Q, Subquery, Window, prefetch_related_objects
-from django.db.models.functions import RowNumber
+from django.db.models import F, OuterRef, Q, Subquery, prefetch_related_objects
 from django.http import Http404, HttpResponse, HttpResponsePermanentRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -28,6 +27,7 @@ from .caching import (
     add_cache_keys,
     article_key,
     author_key,
+    navigation_sections,
     section_key,
     source_key,
     tag_key,
@@ -50,6 +50,8 @@ RELATED_LIMIT = 4
 # A live story whose kicker is "Breaking" shows the home page banner for this many hours.
 BREAKING_HOURS = getattr(settings, "NEWSROOM_BREAKING_HOURS", 6)
 NEWS_SITEMAP_HOURS = 48
+# How many of the newest stories the home page reads to fill its section blocks.
+HOME_POOL = 200
 
 
 def healthz(request):
@@ -126,21 +128,25 @@ def home(request):
         Article.objects.published(at=now).select_related("section", "lead_image")
     )
     lead = live.filter(featured=True).first()
-    newest = list(live.exclude(pk=lead.pk if lead else None)[:16])
-    if lead is None and newest:
-        lead = newest.pop(0)
-    by_section = list(
-        live.exclude(pk=lead.pk if lead else None)
-        .annotate(
-            row=Window(RowNumber(), partition_by=F("section_id"), order_by=F("publish_at").desc())
-        )
-        .filter(row__lte=3)
-    )
+    # One indexed read of the newest stories feeds both the top list and the section blocks
+    # (a window over every published story would sort the whole archive on each visit).
+    pool = list(live.exclude(pk=lead.pk if lead else None)[:HOME_POOL])
+    if lead is None and pool:
+        lead = pool.pop(0)
+    newest = pool[:16]
+    sections = navigation_sections()
+    by_section = []
+    for section in sections:
+        stories = [a for a in pool if a.section_id == section.pk][:3]
+        if not stories and len(pool) >= HOME_POOL - 1:
+            # A quiet section with nothing among the newest stories: one short indexed read.
+            stories = list(live.exclude(pk=lead.pk if lead else None).filter(section=section)[:3])
+        by_section += stories
     everything = [a for a in [lead, *newest, *by_section] if a is not None]
+    everything = list({a.pk: a for a in everything}.values())
     prefetch_related_objects(everything, bylines_prefetch())
     listing_images(everything)
 
-    sections = list(Section.objects.all())
     per_section = []
     for section in sections:
         stories = [a for a in by_section if a.section_id == section.pk]
