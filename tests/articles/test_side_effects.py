@@ -167,10 +167,9 @@ def test_after_a_worker_was_down_for_hours_each_overdue_effect_runs_once(
 
 
 @pytest.mark.postgres
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="needs PostgreSQL row locks")
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_two_workers_claiming_the_same_due_rows_run_each_side_effect_once(purged):
-    if connection.vendor != "postgresql":
-        pytest.skip("needs PostgreSQL row locks")
     editor = make_user("Editor")
     writers = [make_user("Journalist") for _ in range(3)]
     articles = [
