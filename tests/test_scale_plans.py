@@ -1,0 +1,97 @@
+"""Scale: every public query has an index path, none counts the archive (PostgreSQL).
+
+The planner is told to avoid sequential scans (`enable_seqscan = off`): if a query still scans a
+big table sequentially, no index can serve it, and at a million articles it would read them
+all. The generated newsroom gives realistic statistics.
+"""
+
+import io
+import re
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from articles.models import Article, Byline
+
+pytestmark = pytest.mark.postgres
+
+BIG_TABLES = (
+    "articles_article",
+    "taggit_taggeditem",
+    "articles_byline",
+    "articles_articlesource",
+    "articles_correction",
+    "articles_relatedarticle",
+)
+
+
+@pytest.fixture
+def newsroom(db, settings):
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL")
+    settings.NEWSROOM_PAGE_CACHE = False
+    call_command("generate_articles", count=400, seed=3, stdout=io.StringIO())
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+
+
+def public_urls():
+    article = Article.objects.published().order_by("-publish_at").first()
+    tag = article.tags.first()
+    author = Byline.objects.filter(article=article).first().author
+    source = article.article_sources.first()
+    urls = {
+        "home": "/",
+        "article": article.get_absolute_url(),
+        "section": article.section.get_absolute_url(),
+        "section page 3": "/world/?page=3",
+        "tag": f"/tags/{tag.slug}/",
+        "author": author.get_absolute_url(),
+        "search": "/search/?q=drought",
+        "latest feed": "/feeds/latest/rss/",
+        "news sitemap": "/news-sitemap.xml",
+        "corrections": "/corrections/",
+    }
+    if source:
+        urls["source"] = source.source.get_absolute_url()
+    return urls
+
+
+def page_queries(client, url):
+    client.get(url)
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(url)
+    assert response.status_code == 200, url
+    return [q["sql"] for q in captured.captured_queries]
+
+
+def sequential_scans(sql):
+    with connection.cursor() as cursor:
+        cursor.execute("SET enable_seqscan = off")
+        try:
+            cursor.execute(f"EXPLAIN {sql}")
+            plan = "\n".join(row[0] for row in cursor.fetchall())
+        finally:
+            cursor.execute("SET enable_seqscan = on")
+    return sorted(set(re.findall(r"Seq Scan on (\w+)", plan)) & set(BIG_TABLES))
+
+
+def test_no_public_page_scans_a_big_table_sequentially(client, newsroom):
+    scans = {}
+    for name, url in public_urls().items():
+        for sql in page_queries(client, url):
+            if found := sequential_scans(sql):
+                scans.setdefault(name, []).append((found, sql[:300]))
+    assert not scans, scans
+
+
+def test_no_public_page_counts_the_archive(client, newsroom):
+    counting = {
+        name: sql[:200]
+        for name, url in public_urls().items()
+        for sql in page_queries(client, url)
+        if re.search(r"\bCOUNT\s*\(", sql, re.IGNORECASE) and "articles_article" in sql
+    }
+    assert not counting, counting
