@@ -103,9 +103,10 @@ class ArticleForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         # The browser must not cut a pasted headline short: the server says what is wrong.
-        self.fields["headline"].widget.attrs.pop("maxlength", None)
-        self.fields["headline"].max_length = None
-        self.fields["headline"].validators = []
+        if "headline" in self.fields:  # absent when the form is read-only
+            self.fields["headline"].widget.attrs.pop("maxlength", None)
+            self.fields["headline"].max_length = None
+            self.fields["headline"].validators = []
         if "slug" in self.fields:
             self.fields["slug"].required = False
             self.fields["slug"].help_text = _(
