@@ -103,3 +103,37 @@ def flash(page):
 def admin_path(url):
     """The path of an absolute URL the admin shows (share links are built from SITE_URL)."""
     return re.sub(r"^[a-z]+://[^/]+", "", url)
+
+
+def select_text(page, editor, text):
+    """Select the first occurrence of ``text`` in the editor, as a drag across it would."""
+    found = editor.evaluate(
+        """(root, text) => {
+            const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+            for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+                const at = node.data.indexOf(text);
+                if (at >= 0) {
+                    root.focus();
+                    const range = document.createRange();
+                    range.setStart(node, at);
+                    range.setEnd(node, at + text.length);
+                    const selection = window.getSelection();
+                    selection.removeAllRanges();
+                    selection.addRange(range);
+                    return true;
+                }
+            }
+            return false;
+        }""",
+        text,
+    )
+    assert found, f"{text!r} is not in the editor"
+    # ProseMirror picks the selection up from the browser's selectionchange event.
+    page.wait_for_function("() => !window.getSelection().isCollapsed")
+
+
+def replace_text(page, editor, old, new):
+    """Select ``old`` in the editor and type ``new`` over it."""
+    select_text(page, editor, old)
+    page.keyboard.type(new)
+    expect(editor).to_contain_text(new)

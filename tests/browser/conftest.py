@@ -111,14 +111,14 @@ def new_page(chromium, site):
     """Open a page in a fresh browser context: its own cookies, as a separate person."""
     contexts = []
 
-    def open_page(username=None):
+    def open_page(username=None, password=None):
         context = chromium.new_context(viewport=DESKTOP, base_url=site, locale="en-GB")
         context.set_default_timeout(10_000)
         contexts.append(context)
         page = context.new_page()
         page.on("pageerror", lambda error: page_errors.append(f"{page.url}: {error}"))
         if username:
-            log_in(page, username)
+            log_in(page, username, password)
         return page
 
     page_errors = []

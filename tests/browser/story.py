@@ -6,7 +6,7 @@ the newsroom would be and drives only its own person's job in the browser.
 
 from django.contrib.auth import get_user_model
 
-from articles import workflow
+from articles import revisions, workflow
 from articles.models import Article, ArticleSource, Byline, Section, Source
 from articles.seed import parse_story
 from authors.models import Author
@@ -50,6 +50,8 @@ def written_and_submitted(note="Ready for a look."):
             relation=relation,
             position=position,
         )
+    # Saving in the admin stores a revision; the workflow and its diffs expect one.
+    revisions.store(article, by=journalist)
     workflow.submit(article, by=journalist, note=note)
     article.refresh_from_db()
     return article
