@@ -217,8 +217,11 @@ class ArticleWorkflowAdminMixin:
         return ["headline", "dek", "body"]
 
     def get_queryset(self, request):
-        queryset = super().get_queryset(request).select_related("section", "modified_by")
-        return workflow.annotate(queryset).prefetch_related("bylines__author")
+        # Not super(): its ordering may name `submitted_at`, which must be annotated first.
+        queryset = workflow.annotate(
+            self.model._default_manager.get_queryset().select_related("section", "modified_by")
+        ).prefetch_related("bylines__author")
+        return queryset.order_by(*self.get_ordering(request))
 
     def get_ordering(self, request):
         if request.GET.get("state") == "in_review":

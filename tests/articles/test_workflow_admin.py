@@ -1,0 +1,225 @@
+"""The workflow as people use it in the admin: transitions from the change form, the return
+note, the review queue, stale saves refused without losing a word, the "is editing" banner,
+revisions and the public "updated" time."""
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import time_machine
+from django.urls import reverse
+from django.utils import timezone
+
+from articles import workflow
+from articles.models import Article, EditingSession, Revision
+from tests.articles.admin_forms import post_data
+from tests.factories import make_article, make_source, make_user
+
+Status = Article.Status
+
+
+def change_url(article):
+    return reverse("admin:articles_article_change", args=[article.pk])
+
+
+def transition_url(article, action):
+    return reverse("admin:articles_article_transition", args=[article.pk, action])
+
+
+@pytest.fixture
+def journalist(db):
+    return make_user("Journalist", username="ana", first_name="Ana", last_name="Lee")
+
+
+@pytest.fixture
+def editor(db):
+    return make_user("Editor", username="tom", first_name="Tom", last_name="Ruiz")
+
+
+def test_journalist_submits_with_a_note_from_the_transition_page(client, journalist):
+    article = make_article(status=Status.DRAFT, created_by=journalist)
+    client.force_login(journalist)
+    page = client.get(transition_url(article, "submit"))
+    assert "Note for the editor" in page.text
+    response = client.post(transition_url(article, "submit"), {"note": "Names checked."})
+    assert response.status_code == 302
+    article.refresh_from_db()
+    assert article.status == Status.IN_REVIEW
+    assert article.events.get().note == "Names checked."
+
+
+def test_returning_without_a_note_is_refused_and_the_writer_sees_the_note(
+    client, journalist, editor
+):
+    article = make_article(status=Status.IN_REVIEW, created_by=journalist)
+    client.force_login(editor)
+    response = client.post(transition_url(article, "return"), {"note": ""})
+    assert response.status_code == 200
+    assert "This field is required" in response.text
+    article.refresh_from_db()
+    assert article.status == Status.IN_REVIEW
+    client.post(transition_url(article, "return"), {"note": "Spell Tsuruoka correctly."})
+    article.refresh_from_db()
+    assert article.status == Status.DRAFT
+
+    client.force_login(journalist)
+    form_page = client.get(change_url(article))
+    assert "Returned to you by Tom Ruiz" in form_page.text
+    assert "Spell Tsuruoka correctly." in form_page.text
+    home = client.get(reverse("admin:index"))
+    assert "Returned to me" in home.text
+    assert "Spell Tsuruoka correctly." in home.text
+    mine = client.get(reverse("admin:articles_article_changelist") + "?mine=yes")
+    assert "Returned to writer" in mine.text
+
+
+def test_scheduling_in_the_spring_gap_is_refused_with_a_message(client, editor):
+    article = make_article(status=Status.DRAFT)
+    client.force_login(editor)
+    with time_machine.travel(datetime(2026, 3, 20, 8, 0, tzinfo=UTC)):
+        response = client.post(
+            transition_url(article, "schedule"), {"at_0": "2026-03-29", "at_1": "02:30"}
+        )
+    assert response.status_code == 200
+    assert "does not exist in Europe/Berlin" in response.text
+    article.refresh_from_db()
+    assert article.status == Status.DRAFT
+
+
+def test_editor_schedules_for_nine_in_the_newsroom_zone(client, editor):
+    article = make_article(status=Status.IN_REVIEW)
+    client.force_login(editor)
+    with time_machine.travel(datetime(2026, 6, 15, 18, 0, tzinfo=UTC)):
+        response = client.post(
+            transition_url(article, "schedule"),
+            {"at_0": "2026-06-16", "at_1": "09:00"},
+            follow=True,
+        )
+    article.refresh_from_db()
+    assert article.status == Status.PUBLISHED
+    assert article.publish_at == datetime(2026, 6, 16, 7, 0, tzinfo=UTC)
+    assert "Tue 16 Jun, 09:00 CEST" in " ".join(str(m) for m in response.context["messages"])
+
+
+def test_the_review_queue_lists_the_longest_waiting_first(client, journalist, editor):
+    stories = []
+    for hour, headline in [(9, "Second in"), (8, "First in"), (10, "Third in")]:
+        article = make_article(status=Status.DRAFT, created_by=journalist, headline=headline)
+        with time_machine.travel(datetime(2026, 6, 16, hour, 0, tzinfo=UTC)):
+            workflow.submit(article, by=journalist)
+        stories.append(article)
+    client.force_login(editor)
+    response = client.get(reverse("admin:articles_article_changelist") + "?state=in_review")
+    headlines = [a.headline for a in response.context["cl"].result_list]
+    assert headlines == ["First in", "Second in", "Third in"]
+
+
+def test_a_stale_save_is_refused_naming_who_saved_and_both_texts_survive(client, editor):
+    other = make_user("Editor", username="priya", first_name="Priya", last_name="Nair")
+    article = make_article(headline="Original headline", body="<p>Original body.</p>")
+    client.force_login(editor)
+    opened = client.get(change_url(article))
+    mine = post_data(opened, headline="My headline", body="<p>My careful rewrite.</p>")
+
+    # Priya saves first, from a form she opened at the same time.
+    client.force_login(other)
+    theirs = post_data(client.get(change_url(article)), body="<p>Priya's new body.</p>")
+    with time_machine.travel(datetime(2026, 6, 16, 8, 7, tzinfo=UTC)):
+        assert client.post(change_url(article), theirs).status_code == 302
+
+    client.force_login(editor)
+    response = client.post(change_url(article), mine)
+    assert response.status_code == 200
+    assert "Priya Nair saved this article at Tue 16 Jun, 10:07 CEST" in response.text
+    # What she changed is shown, word by word...
+    assert "<ins>Priya&#x27;s new</ins>" in response.text or "<ins>Priya" in response.text
+    # ...and my text is still in the form, not lost.
+    form = response.context["adminform"].form
+    assert form.data["headline"] == "My headline"
+    assert "My careful rewrite." in form.data["body"]
+    article.refresh_from_db()
+    assert article.headline == "Original headline"
+    assert "Priya's new body." in article.body
+
+    # Having seen the conflict, saving again goes through (based on the current version).
+    again = {**mine, "base_version": response.context["workflow"]["base_version"]}
+    assert client.post(change_url(article), again).status_code == 302
+    article.refresh_from_db()
+    assert article.headline == "My headline"
+
+
+def test_the_form_shows_who_else_is_editing_the_article(client, journalist, editor):
+    article = make_article(status=Status.DRAFT, created_by=journalist)
+    with time_machine.travel(datetime(2026, 6, 16, 8, 4, tzinfo=UTC)):
+        client.force_login(journalist)
+        client.get(change_url(article))
+    with time_machine.travel(datetime(2026, 6, 16, 8, 10, tzinfo=UTC)):
+        client.force_login(editor)
+        response = client.get(change_url(article))
+    assert "Ana Lee is editing this article (since 10:04)." in response.text
+    assert EditingSession.objects.filter(article=article).count() == 2
+    with time_machine.travel(datetime(2026, 6, 16, 9, 30, tzinfo=UTC)):
+        response = client.get(change_url(article))
+    assert "is editing this article" not in response.text
+
+
+def test_every_save_stores_a_revision_with_bylines_tags_and_sources(client, journalist):
+    client.force_login(journalist)
+    source = make_source("korrespondent")
+    article = make_article(status=Status.DRAFT, created_by=journalist, sources=[source])
+    response = client.get(change_url(article))
+    client.post(change_url(article), post_data(response, headline="Edited", tags="NATO, Japan"))
+    revision = Revision.objects.get(article=article)
+    assert revision.created_by == journalist
+    assert revision.data["headline"] == "Edited"
+    assert revision.data["tags"] == ["Japan", "NATO"]
+    assert [s["name"] for s in revision.data["sources"]] == ["korrespondent"]
+    assert revision.status == Status.DRAFT
+    history = client.get(reverse("admin:articles_article_history", args=[article.pk]))
+    assert "Saved revision #1" in history.text
+
+
+def test_new_article_by_a_journalist_is_a_draft_with_them_on_the_byline(client, journalist):
+    from articles.models import Section
+
+    section = Section.objects.create(name="World", slug="world")
+    client.force_login(journalist)
+    response = client.get(reverse("admin:articles_article_add"))
+    data = post_data(response, headline="A new story", body="<p>Text.</p>", section=section.pk)
+    response = client.post(reverse("admin:articles_article_add"), data)
+    assert response.status_code == 302
+    article = Article.objects.get(headline="A new story")
+    assert (article.status, article.created_by, article.version) == (Status.DRAFT, journalist, 1)
+    assert [b.author for b in article.bylines.all()] == [journalist.author_profile]
+    assert Revision.objects.filter(article=article).count() == 1
+
+
+def test_editing_a_live_article_keeps_it_live_and_moves_updated_only_when_ticked(client, editor):
+    article = make_article(publish_at=timezone.now() - timedelta(hours=3))
+    client.force_login(editor)
+    response = client.get(change_url(article))
+    client.post(change_url(article), post_data(response, body="<p>Typo fixed.</p>"))
+    article.refresh_from_db()
+    assert article.is_live
+    assert article.updated_at is None
+    assert Revision.objects.filter(article=article).count() == 1
+
+    response = client.get(change_url(article))
+    assert "Substantive update" in response.text
+    client.post(
+        change_url(article),
+        post_data(response, body="<p>New figures.</p>", substantive_update="on"),
+    )
+    article.refresh_from_db()
+    assert article.is_live
+    assert article.updated_at is not None
+    assert timezone.now() - article.updated_at < timedelta(minutes=1)
+
+
+def test_the_change_form_shows_the_embargo_prominently(client, editor):
+    embargo = timezone.now() + timedelta(hours=5)
+    article = make_article(embargo_until=embargo)
+    client.force_login(editor)
+    response = client.get(change_url(article))
+    assert "EMBARGOED until" in response.text
+    listing = client.get(reverse("admin:articles_article_changelist"))
+    assert "Embargo until" in listing.text
