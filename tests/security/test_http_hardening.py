@@ -234,3 +234,61 @@ def test_page_canonical_and_structured_data_urls_ignore_the_host(db):
     assert response.status_code == 200
     assert f'<link rel="canonical" href="{SITE_URL}{article.get_absolute_url()}"' in response.text
     assert not {u for u in absolute_urls(response.text) if "localhost" in u or "evil" in u}
+
+
+def test_emails_and_purges_take_their_addresses_from_settings_not_the_request(
+    db, settings, monkeypatch, django_capture_on_commit_callbacks
+):
+    from django.core import mail
+
+    from articles import caching
+    from articles.models import Article
+
+    sent = []
+
+    class Answer:
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            return False
+
+        def read(self):
+            return b""
+
+    def fake_urlopen(request, timeout=None):
+        sent.append((request.full_url, dict(request.header_items())))
+        return Answer()
+
+    monkeypatch.setattr(caching, "urlopen", fake_urlopen)
+    settings.NEWSROOM_PURGE_URLS = ["http://cdn.internal/purge"]
+    settings.NEWSROOM_PURGE_BACKEND = "articles.caching.HttpPurgeBackend"
+    caching._backend_cache.clear()
+
+    writer = make_user("Journalist")
+    article = make_article(
+        status=Article.Status.DRAFT, created_by=writer, authors=[writer.author_profile]
+    )
+    make_user("Editor")  # someone to tell about the submission
+    forged = {"HTTP_HOST": "localhost", "HTTP_X_FORWARDED_HOST": "evil.example"}
+    journalist, editor = Client(), Client()
+    journalist.force_login(writer)
+    editor.force_login(make_user("Editor"))
+    with django_capture_on_commit_callbacks(execute=True):
+        journalist.post(
+            f"/admin/articles/article/{article.pk}/transition/submit/", {"note": ""}, **forged
+        )
+    with django_capture_on_commit_callbacks(execute=True):
+        editor.post(
+            f"/admin/articles/article/{article.pk}/transition/publish/", {"note": ""}, **forged
+        )
+    caching._backend_cache.clear()
+    assert mail.outbox, "the workflow sends e-mails"
+    for message in mail.outbox:
+        links = absolute_urls(message.body)
+        assert links, message.subject
+        assert all(link.startswith(SITE_URL) for link in links), links
+    assert sent, "the publish purged the CDN"
+    for url, headers in sent:
+        assert url == "http://cdn.internal/purge"
+        assert "localhost" not in str(headers) and "evil" not in str(headers)
