@@ -12,15 +12,15 @@ pytestmark = pytest.mark.browser
 
 PASSWORD = "second editor's demo password"
 TOMS_DEK = "NATO's Tokyo office, its first in Asia, is due to open next year."
-MAYAS_DEK = "Japan will host the alliance's first liaison office in the Indo-Pacific."
-MAYAS_SENTENCE = "Japan's foreign ministry declined to comment."
+LENAS_DEK = "Japan will host the alliance's first liaison office in the Indo-Pacific."
+LENAS_SENTENCE = "Japan's foreign ministry declined to comment."
 
 
 @pytest.fixture
 def second_editor():
     from tests.factories import make_user
 
-    user = make_user("Editor", username="maya", first_name="Maya", last_name="Okafor")
+    user = make_user("Editor", username="lena", first_name="Lena", last_name="Vogel")
     user.set_password(PASSWORD)
     user.save()
     return user
@@ -34,32 +34,32 @@ def test_second_editor_save_is_refused_with_who_saved_and_her_text_stays_in_the_
 
     tom = new_page("editor")
     tom.goto(change_url)
-    maya = new_page("maya", PASSWORD)
-    maya.goto(change_url)
-    expect(maya.locator("#nr-editing")).to_contain_text("Tom Ruiz is editing this article")
+    lena = new_page("lena", PASSWORD)
+    lena.goto(change_url)
+    expect(lena.locator("#nr-editing")).to_contain_text("Tom Ruiz is editing this article")
 
     tom.get_by_label("Standfirst:", exact=True).fill(TOMS_DEK)
     tom.get_by_role("button", name="Save and continue editing").click()
     expect(flash(tom)).to_contain_text("was changed successfully")
 
-    maya.get_by_label("Standfirst:", exact=True).fill(MAYAS_DEK)
+    lena.get_by_label("Standfirst:", exact=True).fill(LENAS_DEK)
     replace_text(
-        maya,
-        body_editor(maya),
+        lena,
+        body_editor(lena),
         "This was reported by Nikkei Asia.",
-        f"This was reported by Nikkei Asia. {MAYAS_SENTENCE}",
+        f"This was reported by Nikkei Asia. {LENAS_SENTENCE}",
     )
-    maya.get_by_role("button", name="Save and continue editing").click()
+    lena.get_by_role("button", name="Save and continue editing").click()
 
-    refusal = maya.locator("#content-main")
+    refusal = lena.locator("#content-main")
     expect(refusal).to_contain_text("Tom Ruiz saved this article at")
     expect(refusal).to_contain_text("Your changes were NOT saved")
-    expect(maya.locator("#nr-conflict")).to_contain_text(TOMS_DEK)
-    expect(maya.get_by_label("Standfirst:", exact=True)).to_have_value(MAYAS_DEK)
-    expect(body_editor(maya)).to_contain_text(MAYAS_SENTENCE)
-    shoot(maya, "5-two-editors", "refused")
+    expect(lena.locator("#nr-conflict")).to_contain_text(TOMS_DEK)
+    expect(lena.get_by_label("Standfirst:", exact=True)).to_have_value(LENAS_DEK)
+    expect(body_editor(lena)).to_contain_text(LENAS_SENTENCE)
+    shoot(lena, "5-two-editors", "refused")
 
     article.refresh_from_db()
     assert article.dek == TOMS_DEK
-    assert MAYAS_SENTENCE not in article.body
+    assert LENAS_SENTENCE not in article.body
     assert Article.objects.get(pk=article.pk).modified_by.username == "editor"
