@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 
 from . import admin_views, revisions, tasks, workflow
 from .models import Article, Correction, EditingSession, InternalNote
-from .newsroom_time import NewsroomDateTimeField, describe
+from .newsroom_time import NewsroomDateTimeField, describe, relative_to_now
 
 Status = Article.Status
 # Someone whose form was opened (or saved) within this window is "editing" the article.
@@ -205,7 +205,7 @@ class ArticleWorkflowAdminMixin:
     # The list ---------------------------------------------------------------------------------
 
     def get_list_display(self, request):
-        return ["headline", "section", "byline", "state_badge", "modified", "modified_by"]
+        return ["headline", "section", "byline", "state_badge", "modified", "last_editor"]
 
     def get_list_display_links(self, request, list_display):
         return ["headline"]
@@ -235,7 +235,16 @@ class ArticleWorkflowAdminMixin:
 
     @admin.display(description=_("modified"), ordering="modified_at")
     def modified(self, obj):
-        return describe(obj.modified_at)
+        return format_html(
+            '<span title="{}">{}</span>',
+            describe(obj.modified_at, relative=False),
+            relative_to_now(obj.modified_at),
+        )
+
+    @admin.display(description=_("last edited by"), ordering="modified_by")
+    def last_editor(self, obj):
+        user = obj.modified_by
+        return (user.get_full_name() or user.get_username()) if user else "—"
 
     @admin.display(description=_("status"), ordering="status")
     def state_badge(self, obj):

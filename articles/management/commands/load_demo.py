@@ -209,6 +209,8 @@ class Command(BaseCommand):
             )
             created += was_created
 
+        self.workflow_history(users, now)
+
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo newsroom ready: {created} articles created, "
@@ -222,6 +224,49 @@ class Command(BaseCommand):
                 self.stdout.write(
                     f"  {role:<13} {username:<11} password: {password}   ({first} {last})"
                 )
+
+    def workflow_history(self, users, now):
+        """A first revision of every story, and the review day's notes: one story waiting in
+        the queue with the writer's note, one returned to her with the editor's."""
+        from articles import revisions, workflow
+        from articles.models import ArticleEvent
+
+        for article in Article.objects.filter(revisions__isnull=True):
+            revisions.store(article, by=article.created_by)
+        review = Article.objects.filter(slug="port-strike-talks-resume-as-deadline-nears").first()
+        if review is not None and not review.events.exists():
+            ArticleEvent.objects.create(
+                article=review,
+                action=workflow.SUBMIT,
+                from_status=Article.Status.DRAFT,
+                to_status=Article.Status.IN_REVIEW,
+                actor=users["journalist"],
+                at=now - timedelta(minutes=40),
+                note="Union and port authority both confirmed the talks; figures from the "
+                "port's own release.",
+            )
+        returned = Article.objects.filter(
+            slug="election-commission-budget-comes-under-scrutiny"
+        ).first()
+        if returned is not None and not returned.events.exists():
+            ArticleEvent.objects.create(
+                article=returned,
+                action=workflow.SUBMIT,
+                from_status=Article.Status.DRAFT,
+                to_status=Article.Status.IN_REVIEW,
+                actor=users["journalist"],
+                at=now - timedelta(hours=3),
+            )
+            ArticleEvent.objects.create(
+                article=returned,
+                action=workflow.RETURN,
+                from_status=Article.Status.IN_REVIEW,
+                to_status=Article.Status.DRAFT,
+                actor=users["editor"],
+                at=now - timedelta(hours=2),
+                note="Please add the commission's response and attribute the budget figure "
+                "to the finance ministry's document.",
+            )
 
     def load_users(self):
         User = get_user_model()
