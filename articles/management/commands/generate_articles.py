@@ -376,6 +376,8 @@ class Command(BaseCommand):
                 self.stdout.write(f"  {done}/{count} articles ({rate:,.0f}/s)")
         if self.postgres:
             with connection.cursor() as cursor:
+                # Maintenance after a bulk load may take longer than a public query may.
+                cursor.execute("SET statement_timeout = 0")
                 for table in [
                     Article,
                     Byline,
@@ -391,6 +393,7 @@ class Command(BaseCommand):
                         f"(SELECT coalesce(max(id), 1) FROM {name}))"
                     )
                 cursor.execute("ANALYZE")
+                cursor.execute("RESET statement_timeout")
         self.stdout.write(
             self.style.SUCCESS(
                 f"Added {count} articles in {time.monotonic() - started:.1f}s; "
