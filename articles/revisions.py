@@ -145,7 +145,7 @@ def restore(article, revision, *, by):
 
 def as_article(revision):
     """An unsaved Article carrying ``revision``'s content, for previewing it."""
-    article = Article.objects.get(pk=revision.article_id)
+    article = Article.objects.select_related("section", "lead_image").get(pk=revision.article_id)
     data = revision.data
     for name in CONTENT_FIELDS:
         field = Article._meta.get_field(name)

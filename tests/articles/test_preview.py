@@ -57,7 +57,8 @@ def test_a_share_link_shows_its_revision_read_only_without_login(client, editor)
     assert response.status_code == 200
     assert "Shared headline" in response.text
     assert "Edited after sharing" not in response.text
-    assert "Preview of an unpublished version" in response.text
+    assert "shared for review" in response.text
+    assert "Preview — not published" in response.text
     assert '<meta name="robots" content="noindex' in response.text
     assert response["Cache-Control"] == "private, no-store"
     assert "noindex" in response["X-Robots-Tag"]
@@ -107,3 +108,18 @@ def test_a_revoked_share_link_answers_404(client, editor):
 
 def test_an_unknown_share_token_answers_404(client, db):
     assert client.get(reverse("shared_preview", args=["nope"])).status_code == 404
+
+
+def test_a_share_link_shows_the_bylines_and_tags_of_its_revision(client, editor):
+    from tests.factories import make_author
+
+    first, second = make_author("Ana Lee"), make_author("Tom Ruiz")
+    article = make_article(status=Status.DRAFT, authors=[first], tags=["NATO"])
+    revision = revisions.store(article, by=editor)
+    article.bylines.all().delete()
+    article.bylines.create(author=second)
+    article.tags.set(["Japan"])
+    link = PreviewLink.objects.create(article=article, revision=revision, created_by=editor)
+    page = client.get(reverse("shared_preview", args=[link.token])).text
+    assert "Ana Lee" in page and "Tom Ruiz" not in page
+    assert "NATO" in page and "Japan" not in page

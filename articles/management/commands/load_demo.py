@@ -232,7 +232,7 @@ class Command(BaseCommand):
         from articles.models import ArticleEvent
 
         for article in Article.objects.filter(revisions__isnull=True):
-            revisions.store(article, by=article.created_by)
+            revisions.store(article, by=article.created_by, note="Initial version")
         review = Article.objects.filter(slug="port-strike-talks-resume-as-deadline-nears").first()
         if review is not None and not review.events.exists():
             ArticleEvent.objects.create(
