@@ -155,7 +155,8 @@ def axe_violations(page, impacts=("serious", "critical")):
     """Run axe-core (WCAG 2.x A and AA rules) in the page; return violations of these impacts."""
     # Evaluated through the DevTools protocol: the site's Content-Security-Policy rightly
     # refuses inline scripts, and the audit must not need the policy loosened.
-    page.evaluate(AXE_JS.read_text(encoding="utf-8"))
+    if not page.evaluate("() => typeof window.axe === 'object'"):
+        page.evaluate(AXE_JS.read_text(encoding="utf-8"))
     result = page.evaluate(
         """async () => await axe.run(document, {
             runOnly: {type: "tag", values: ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa",
