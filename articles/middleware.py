@@ -8,14 +8,17 @@ the next request after the database returns connects again and the site recovers
 
 import ipaddress
 import logging
+import math
 import sys
 
 from django.conf import settings
+from django.contrib import admin
 from django.core.signals import got_request_exception
 from django.db import InterfaceError, OperationalError
 from django.dispatch import receiver
 from django.http import HttpResponse
 from django.template import loader
+from django.template.response import TemplateResponse
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
@@ -102,3 +105,18 @@ def client_ip_address(request):
         return str(ipaddress.ip_address(candidate))
     except ValueError:
         return remote
+
+
+def lockout_response(request, original_response=None, credentials=None):
+    """The page after too many failed logins: the admin's look, the same words for every
+    username (nothing to learn about which accounts exist), and 429 Too Many Requests."""
+    cool_off = settings.AXES_COOLOFF_TIME
+    minutes = math.ceil(cool_off * 60) if isinstance(cool_off, (int, float)) else None
+    response = TemplateResponse(
+        request,
+        "registration/lockout.html",
+        {"cooloff_minutes": minutes, "site_title": admin.site.site_title},
+        status=429,
+    )
+    response["Retry-After"] = str(minutes * 60) if minutes else "900"
+    return response.render()

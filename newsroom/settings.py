@@ -209,6 +209,7 @@ AXES_RESET_ON_SUCCESS = True
 # spoofed X-Forwarded-For cannot dodge the lockout.
 TRUSTED_PROXY_COUNT = _env_int("TRUSTED_PROXY_COUNT", 0)
 AXES_CLIENT_IP_CALLABLE = "articles.middleware.client_ip_address"
+AXES_LOCKOUT_CALLABLE = "articles.middleware.lockout_response"
 
 # Internationalisation and time ----------------------------------------------------------------
 LANGUAGE_CODE = os.environ.get("LANGUAGE_CODE", "en-gb")

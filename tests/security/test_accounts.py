@@ -3,6 +3,7 @@ password rules on, and cookies that only travel over HTTPS in production."""
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -51,6 +52,25 @@ def test_five_wrong_passwords_lock_the_account_even_against_the_right_one(client
     assert response.status_code == 429
     assert not logged_in(response)
     assert "_auth_user_id" not in client.session
+    assert "Too many failed logins" in response.text
+    assert "Try again in 15 minutes" in response.text
+    assert int(response.headers["Retry-After"]) == 900
+
+
+@axes_on
+def test_the_lockout_page_says_the_same_for_unknown_and_real_usernames(client):
+    make_user("Editor", username="tom")
+    for username in ("tom", "nobody-here"):
+        for _ in range(5):
+            attempt(client, username, "wrong")
+    real = attempt(client, "tom", "wrong")
+    unknown = attempt(client, "nobody-here", "wrong")
+    assert real.status_code == unknown.status_code == 429
+
+    def without_nonces(text):
+        return re.sub(r'nonce="[^"]*"', "", text)
+
+    assert without_nonces(real.text) == without_nonces(unknown.text)
 
 
 @axes_on
