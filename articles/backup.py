@@ -279,13 +279,10 @@ def _restore_group_memberships(memberships, using):
 
 
 def _rebuild_search_index():
-    """Search vectors are derived from the text; rebuild them where the site uses them."""
-    try:
-        from . import search
-    except ImportError:
-        return
-    rebuild = getattr(search, "rebuild_search_vectors", None) or getattr(
-        search, "update_search_vectors", None
-    )
-    if callable(rebuild):
-        rebuild()
+    """Search vectors are derived from the text; a restore writes them afresh."""
+    from .models import Article
+    from .search import update_search_vector, uses_full_text
+
+    if uses_full_text():
+        for pk in Article.objects.values_list("pk", flat=True).iterator():
+            update_search_vector(pk)

@@ -182,3 +182,14 @@ def test_a_backup_cannot_write_outside_the_media_folder(db, tmp_path):
     with pytest.raises(CommandError):
         call_command("import_newsroom", str(target), stdout=io.StringIO())
     assert not (tmp_path / "escape.txt").exists()
+
+
+@pytest.mark.postgres
+def test_restored_articles_are_found_by_full_text_search(full_newsroom, tmp_path, client):
+    if connection.vendor != "postgresql":
+        pytest.skip("full-text search runs on PostgreSQL")
+    call_command("export_newsroom", str(tmp_path / "b"), stdout=io.StringIO())
+    wipe()
+    call_command("import_newsroom", str(tmp_path / "b"), stdout=io.StringIO())
+    response = client.get("/search/", {"q": "liaison office Tokyo"})
+    assert "NATO to open first Asian liaison office in Tokyo" in response.text
