@@ -73,9 +73,12 @@ def delete_paragraph(page, editor, text):
 def pick(page, select_id, search, choice=None):
     """Choose in an admin autocomplete (select2) field: open it, type, click the result."""
     page.locator(f"#{select_id} + .select2 .select2-selection").click()
-    page.locator(".select2-container--open .select2-search__field").fill(search)
-    option = page.locator(".select2-results__option", has_text=choice or search)
-    option.first.click()
+    # Wait for the answer to what was typed: the list shown before it may be replaced mid-click.
+    with page.expect_response(lambda r: "/autocomplete/" in r.url and "term=" in r.url):
+        page.locator(".select2-container--open .select2-search__field").fill(search)
+    results = page.locator(".select2-container--open .select2-results__option")
+    expect(results.filter(has_text="Searching")).to_have_count(0)
+    results.filter(has_text=choice or search).first.click()
     expect(page.locator(f"#{select_id} + .select2 .select2-selection__rendered")).to_contain_text(
         choice or search
     )

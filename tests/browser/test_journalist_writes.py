@@ -1,5 +1,7 @@
 """Scenario 1: a journalist writes the seed story in the admin and submits it for review."""
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 
@@ -112,6 +114,9 @@ def test_journalist_writes_the_seed_story_and_submits_it_for_review(new_page, sh
     expect(preview.get_by_role("heading", level=1)).to_have_text(HEADLINE)
     expect(preview.locator("body")).not_to_contain_text("Telegram")
     expect(preview.get_by_text("Photo: Demo Ledger / Priya Nair")).to_be_visible()
+    expect(preview.locator(".story__byline")).to_have_text("By Ana Lee")
+    expect(preview.get_by_text(re.compile(r"Source:\s+korrespondent"))).to_be_visible()
+    expect(preview.get_by_text(re.compile(r"Originally reported by\s+Nikkei Asia"))).to_be_visible()
     expect(
         preview.get_by_alt_text("NATO and Japanese flags outside the alliance's office")
     ).to_be_visible()

@@ -1,5 +1,7 @@
 """Scenario 6: a share-preview link works for someone without a login until it is revoked."""
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 
@@ -32,6 +34,8 @@ def test_share_link_opens_logged_out_and_answers_404_once_the_editor_revokes_it(
     robots = guest.locator("meta[name=robots]").evaluate_all("(m) => m.map((e) => e.content)")
     assert robots and all("noindex" in content for content in robots), robots
     expect(guest.locator("main")).to_contain_text("Michito Tsuruoka")
+    expect(guest.locator(".story__byline")).to_have_text("By Ana Lee")
+    expect(guest.get_by_text(re.compile(r"Source:\s+korrespondent"))).to_be_visible()
     shoot(guest, "6-share", "preview")
     # The story itself is still unpublished.
     assert guest.goto(article.get_absolute_url()).status == 404
