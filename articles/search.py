@@ -27,6 +27,8 @@ from .models import Article, Byline
 
 SEARCH_CONFIG = "english"
 MAX_QUERY_LENGTH = 200
+# How many of the newest matching stories a search ranks (25 pages of 20).
+SEARCH_POOL = 500
 # Markers no article contains, turned into <mark> after the snippet is escaped.
 _START, _STOP = "\x02", "\x03"
 
@@ -108,8 +110,15 @@ def search(queryset, query):
         plain_body = Func(
             F("body"), Value("<[^>]+>"), Value(" "), Value("g"), function="regexp_replace"
         )
-        return (
+        # Rank only the newest matches: a word found in every story would otherwise rank the
+        # whole archive on each search. Results are bounded to SEARCH_POOL stories.
+        newest = (
             queryset.filter(search_vector=search_query)
+            .order_by("-publish_at", "-id")
+            .values("pk")[:SEARCH_POOL]
+        )
+        return (
+            queryset.filter(pk__in=newest)
             .annotate(
                 rank=SearchRank(F("search_vector"), search_query),
                 raw_snippet=SearchHeadline(
