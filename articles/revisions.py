@@ -173,15 +173,32 @@ def readable_text(value):
 def word_diff(old, new):
     """Safe HTML: ``old`` → ``new`` word by word, removals in <del>, additions in <ins>."""
     a, b = _TOKEN.findall(old or ""), _TOKEN.findall(new or "")
-    parts = []
-    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(None, a, b, autojunk=False).get_opcodes():
+    matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
+    segments = []  # [removed, added, unchanged] runs, in order
+    for op, i1, i2, j1, j2 in matcher.get_opcodes():
+        removed, added = "".join(a[i1:i2]), "".join(b[j1:j2])
+        last = segments[-1] if segments else None
+        after_change = last is not None and (last[0] or last[1])
         if op == "equal":
-            parts.append(html.escape("".join(a[i1:i2])))
-            continue
-        if op in {"delete", "replace"}:
-            parts.append(format_html("<del>{}</del>", "".join(a[i1:i2])))
-        if op in {"insert", "replace"}:
-            parts.append(format_html("<ins>{}</ins>", "".join(b[j1:j2])))
+            if after_change and not last[2]:
+                last[2] = removed
+            else:
+                segments.append(["", "", removed])
+        elif after_change and not last[2].strip():
+            # Only spaces since the last change: one block reads better than word confetti.
+            last[0] += last[2] + removed
+            last[1] += last[2] + added
+            last[2] = ""
+        else:
+            segments.append([removed, added, ""])
+    parts = []
+    for removed, added, unchanged in segments:
+        if removed:
+            parts.append(format_html("<del>{}</del>", removed))
+        if added:
+            parts.append(format_html("<ins>{}</ins>", added))
+        if unchanged:
+            parts.append(html.escape(unchanged))
     return mark_safe("".join(str(p) for p in parts))  # noqa: S308 - every part is escaped
 
 

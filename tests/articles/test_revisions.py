@@ -126,3 +126,12 @@ def test_latest_revision_uses_the_unique_index_with_100000_revisions(editor):
     assert "Seq Scan" not in plan
     assert "Sort" not in plan
     assert revisions.latest(article).number == 10_000
+
+
+def test_a_rewritten_passage_reads_as_one_removal_and_one_addition():
+    html = revisions.word_diff(
+        "Terminals from Gdańsk are hiring now.", "Ports expect a record now."
+    )
+    assert (
+        html == "<del>Terminals from Gdańsk are hiring</del><ins>Ports expect a record</ins> now."
+    )
