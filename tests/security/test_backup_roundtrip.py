@@ -36,6 +36,16 @@ def snapshot():
     return rows, files
 
 
+@pytest.fixture(autouse=True)
+def _forget_content_type_ids():
+    """A flush re-creates content types under new ids; once the test's transaction rolls
+    back, the cached ids would point at nothing for every later test."""
+    from django.contrib.contenttypes.models import ContentType
+
+    yield
+    ContentType.objects.clear_cache()
+
+
 def wipe():
     """Empty every table, as a freshly created database would be."""
     if connection.vendor == "postgresql":
