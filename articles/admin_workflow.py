@@ -357,9 +357,12 @@ class ArticleWorkflowAdminMixin:
         # After the inlines, so the snapshot includes bylines, tags and sources.
         revisions.store(obj, by=request.user)
         tasks.after_save(obj, version=obj.version)
-        EditingSession.objects.filter(article=obj, user=request.user).update(
-            last_seen=timezone.now()
-        )
+        sessions = EditingSession.objects.filter(article=obj, user=request.user)
+        if "_continue" in request.POST:
+            sessions.update(last_seen=timezone.now())
+        else:
+            # Saved and left the form: nobody should be told they are still editing.
+            sessions.delete()
 
     # Views ------------------------------------------------------------------------------------
 

@@ -223,3 +223,14 @@ def test_the_change_form_shows_the_embargo_prominently(client, editor):
     assert "EMBARGOED until" in response.text
     listing = client.get(reverse("admin:articles_article_changelist"))
     assert "Embargo until" in listing.text
+
+
+def test_saving_and_leaving_the_form_ends_the_editing_banner(client, journalist, editor):
+    article = make_article(status=Status.DRAFT, created_by=journalist)
+    client.force_login(journalist)
+    response = client.get(change_url(article))
+    assert EditingSession.objects.filter(article=article, user=journalist).exists()
+    client.post(change_url(article), post_data(response, headline="Done for today"))
+    assert not EditingSession.objects.filter(article=article, user=journalist).exists()
+    client.force_login(editor)
+    assert "is editing this article" not in client.get(change_url(article)).text
