@@ -19,7 +19,7 @@ from articles.models import Article, Section, Source
 from authors.models import Author
 
 FUZZ = settings(
-    max_examples=120,
+    max_examples=80,
     deadline=None,
     derandomize=True,
     database=None,
