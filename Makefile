@@ -42,7 +42,7 @@ $(BROWSER_DEPS): tests/browser/package-lock.json
 
 test: install-dev
 	@if [ -x "$(CHROMIUM)" ]; then \
-		$(MAKE) --no-print-directory $(BROWSER_DEPS) && $(PY) -m pytest $(PYTEST_ARGS); \
+		$(MAKE) -s --no-print-directory $(BROWSER_DEPS) && $(PY) -m pytest $(PYTEST_ARGS); \
 	elif [ "$${CI:-}" = "true" ]; then \
 		echo "Chromium is missing at $(CHROMIUM): CI runs the browser tests. Install it with: apt-get install chromium" >&2; \
 		exit 1; \

@@ -5,6 +5,8 @@ Every test here is marked `browser`. The server runs in this process (pytest-dja
 time-machine. Screenshots land in `artifacts/screenshots/` at the repository root.
 """
 
+import functools
+import importlib
 import io
 import json
 import os
@@ -13,6 +15,7 @@ import tempfile
 from pathlib import Path
 
 import pytest
+from django.db import DEFAULT_DB_ALIAS
 
 # Playwright's sync API runs an event loop in this thread; the ORM calls the tests make to
 # arrange data and check results are synchronous on purpose.
@@ -33,9 +36,14 @@ SCREENSHOTS = REPO / "artifacts" / "screenshots"
 AXE_JS = HERE / "node_modules" / "axe-core" / "axe.min.js"
 DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 390, "height": 844}
-# The rows load_demo makes, in an order that loads cleanly (authors before their accounts).
-DEMO_MODELS = ["authors", "auth.User", "taggit", "articles"]
-_demo_rows = Path(tempfile.mkdtemp(prefix="newsroom-browser-")) / "demo.json"
+# The rows load_demo makes, in files loaded in this order: authors before the accounts they
+# belong to, so adding an account to its group finds its author profile instead of making one.
+_demo_dir = Path(tempfile.mkdtemp(prefix="newsroom-browser-"))
+DEMO_ROWS = {
+    _demo_dir / "1-authors.json": ["authors"],
+    _demo_dir / "2-newsroom.json": ["auth.User", "taggit", "articles"],
+}
+ROLES_MIGRATION = ("articles", "0003_newsroom_roles")
 DEMO_PASSWORDS = {
     "journalist": "journalist-demo-pass",
     "editor": "editor-demo-pass",
@@ -47,9 +55,13 @@ def _in_ci():
     return os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def chromium():
-    """One Chromium for the whole run; each test gets fresh contexts (cookie jars)."""
+    """One Chromium for these tests; each test gets fresh contexts (cookie jars).
+
+    Package-scoped: Playwright's sync API keeps an event loop running in this thread, which
+    must be closed before any other Playwright user in the run starts its own.
+    """
     if not CHROMIUM.exists():
         message = f"Chromium not found at {CHROMIUM}; install it with `apt-get install chromium`."
         if _in_ci():
@@ -74,12 +86,36 @@ def screenshot_dir():
     return SCREENSHOTS
 
 
+@functools.cache
+def _apps_after_roles_migration():
+    from django.db.migrations.loader import MigrationLoader
+
+    return MigrationLoader(None, ignore_no_migrations=True).project_state(ROLES_MIGRATION).apps
+
+
+def ensure_migration_rows():
+    """Content types, permissions and the Journalist and Editor groups, as migrating made them.
+
+    A transactional test may end by emptying every table, migration-made rows included, and
+    Django's serialized rollback cannot put them back here: while Playwright's event loop runs,
+    the test thread is handed a different database connection object from the one the test
+    database was serialised on. So what `migrate` does after its migrations (the post_migrate
+    signal) and the roles migration's own function run again; both leave existing rows alone.
+    """
+    from django.contrib.auth.models import Group
+    from django.core.management.sql import emit_post_migrate_signal
+
+    emit_post_migrate_signal(verbosity=0, interactive=False, db=DEFAULT_DB_ALIAS)
+    if Group.objects.filter(name__in=["Journalist", "Editor"]).count() < 2:
+        roles = importlib.import_module(f"{ROLES_MIGRATION[0]}.migrations.{ROLES_MIGRATION[1]}")
+        roles.create_roles(_apps_after_roles_migration(), None)
+
+
 @pytest.fixture
-def site(live_server, settings, django_db_serialized_rollback):
+def site(live_server, transactional_db, settings):
     """The demo newsroom on a live server, minus the demo copy of the seed story.
 
-    The scenarios write the seed story themselves. `serialized_rollback` brings back the rows
-    migrations made (the Journalist and Editor groups) that the live server's flush removes.
+    The scenarios write the seed story themselves.
     """
     from django.core.management import call_command
 
@@ -87,18 +123,16 @@ def site(live_server, settings, django_db_serialized_rollback):
     from articles.models import Article, RelatedArticle
 
     settings.ROOT_URLCONF = "tests.browser.urls"
-    if _demo_rows.exists():
-        call_command("loaddata", str(_demo_rows), verbosity=0)
+    ensure_migration_rows()
+    if all(path.exists() for path in DEMO_ROWS):
+        call_command("loaddata", *map(str, DEMO_ROWS), verbosity=0)
     else:
         call_command("load_demo", quiet_logins=True, stdout=io.StringIO())
         # Making the pictures' renditions is most of load_demo's time; the files stay in
-        # MEDIA_ROOT for the whole run, so later tests reload the rows alone.
-        call_command(
-            "dumpdata",
-            *DEMO_MODELS,
-            output=str(_demo_rows),
-            verbosity=0,
-        )
+        # MEDIA_ROOT for the whole run, so later tests reload the rows alone. Groups and
+        # content types are referred to by name: their ids change from test to test.
+        for path, models in DEMO_ROWS.items():
+            call_command("dumpdata", *models, natural_foreign=True, output=str(path), verbosity=0)
     seed = Article.objects.get(headline=SEED_HEADLINE)
     RelatedArticle.objects.filter(article=seed).delete()
     RelatedArticle.objects.filter(related=seed).delete()
