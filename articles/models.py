@@ -442,6 +442,8 @@ class Article(models.Model):
             ),
             models.Index(fields=["status", "-modified_at"], name="article_status_modified"),
             models.Index(fields=["created_by", "status"], name="article_creator_status"),
+            # The admin's article list, newest edits first.
+            models.Index(fields=["-modified_at", "-id"], name="article_modified"),
             # The news sitemap: stories first published in the last two days.
             models.Index(fields=["-first_published_at"], name="article_first_published"),
             # The page cache's "next change" look-up: first embargo lift / expiry ahead.
