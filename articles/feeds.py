@@ -92,7 +92,8 @@ class LatestFeed(Feed):
         )
 
     def item_title(self, item):
-        return item.headline
+        # Plain text by the RSS and Atom specs, but some readers render titles as HTML.
+        return strip_tags(item.headline)
 
     def item_description(self, item):
         return strip_tags(item.dek)
@@ -115,7 +116,7 @@ class LatestFeed(Feed):
 
     def item_categories(self, item):
         names = [item.section.name] if item.section_id else []
-        return names + [tag.name for tag in item.tags.all()]
+        return [strip_tags(name) for name in names + [tag.name for tag in item.tags.all()]]
 
     def item_enclosures(self, item):
         image = item.lead_image
@@ -148,10 +149,12 @@ class SectionFeed(LatestFeed):
         return get_object_or_404(Section, slug=slug)
 
     def title(self, obj=None):
-        return f"{obj.name} · {settings.NEWSROOM_SITE['name']}"
+        return f"{strip_tags(obj.name)} · {settings.NEWSROOM_SITE['name']}"
 
     def description(self, obj=None):
-        return obj.description or gettext("Latest stories in %(section)s.") % {"section": obj.name}
+        return strip_tags(obj.description) or gettext("Latest stories in %(section)s.") % {
+            "section": strip_tags(obj.name)
+        }
 
     def published(self, obj):
         return Article.objects.published().filter(section=obj)
@@ -167,10 +170,10 @@ class TagFeed(LatestFeed):
         return jsonld.absolute(reverse("articles:tag", kwargs={"slug": obj.slug}))
 
     def title(self, obj=None):
-        return f"{obj.name} · {settings.NEWSROOM_SITE['name']}"
+        return f"{strip_tags(obj.name)} · {settings.NEWSROOM_SITE['name']}"
 
     def description(self, obj=None):
-        return gettext("Stories tagged “%(tag)s”.") % {"tag": obj.name}
+        return gettext("Stories tagged “%(tag)s”.") % {"tag": strip_tags(obj.name)}
 
     def published(self, obj):
         return Article.objects.published().filter(
@@ -185,10 +188,10 @@ class AuthorFeed(LatestFeed):
         return get_object_or_404(Author, slug=slug)
 
     def title(self, obj=None):
-        return f"{obj.name} · {settings.NEWSROOM_SITE['name']}"
+        return f"{strip_tags(obj.name)} · {settings.NEWSROOM_SITE['name']}"
 
     def description(self, obj=None):
-        return gettext("Stories by %(author)s.") % {"author": obj.name}
+        return gettext("Stories by %(author)s.") % {"author": strip_tags(obj.name)}
 
     def published(self, obj):
         return Article.objects.published().filter(

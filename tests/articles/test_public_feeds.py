@@ -104,3 +104,19 @@ def test_a_changed_feed_is_sent_again_to_a_reader_with_the_old_etag(client, stor
 def test_feeds_carry_cache_keys(client, story):
     response = client.get(reverse("articles:section_rss", kwargs={"slug": "world"}))
     assert {"feeds", f"section-{story.section_id}"} <= response.cache_keys
+
+
+@pytest.mark.parametrize("kind", ["rss", "atom"])
+def test_feed_titles_carry_no_markup_even_from_a_hostile_tag_name(client, db, kind):
+    make_article(headline="Hostile <script>alert(1)</script> headline", tags=["<b>Bold</b> tag"])
+    from taggit.models import Tag
+
+    tag = Tag.objects.get()
+    response = client.get(reverse(f"articles:tag_{kind}", kwargs={"slug": tag.slug}))
+    # Escaped markup is still markup to readers that render titles as HTML.
+    assert b"&lt;script" not in response.content
+    assert b"&lt;b&gt;" not in response.content
+    feed = feedparser.parse(response.content)
+    assert not feed.bozo
+    assert feed.feed.title.startswith("Bold tag · ")
+    assert feed.entries[0].title == "Hostile alert(1) headline"
