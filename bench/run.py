@@ -247,6 +247,15 @@ def cross_process_purge(server, pages, env):
     return {"before_purge": before, "after_purge": after, "passed": passed}
 
 
+def forget_cache(prefix):
+    """Drop this run's keys from Redis (generation counters never expire by themselves)."""
+    import redis
+
+    client = redis.Redis.from_url(REDIS_URL)
+    for key in client.scan_iter(f"{prefix}:*", count=1000):
+        client.delete(key)
+
+
 def table(report):
     rows = []
     # Each share is against the floor measured just before that page.
@@ -335,6 +344,7 @@ def main():
     with Server(PORT + 1, env) as server:
         report["cached"] = measure(server, pages, "cached")
         report["cross_process"] = cross_process_purge(server, pages, env)
+    forget_cache(prefix)
     report["verdicts"] = [{"check": c, "passed": ok, "value": v} for c, ok, v in verdicts(report)]
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     out = RESULTS / f"bench-{COUNT}-{stamp}.json"

@@ -13,7 +13,6 @@ from pathlib import Path
 import pytest
 import time_machine
 from django.contrib.auth.models import Permission
-from django.core.cache import caches
 from django.test import override_settings
 from django.utils import timezone
 from taggit.models import Tag
@@ -522,4 +521,8 @@ def test_a_purge_in_another_process_stops_this_process_serving_the_stale_page(cl
             )
             assert cache_state(client, url) == "miss"
         finally:
-            caches["default"].clear()
+            import redis
+
+            shared_redis = redis.Redis.from_url(redis_url())
+            for key in shared_redis.scan_iter(f"{prefix}:*"):
+                shared_redis.delete(key)
