@@ -298,7 +298,6 @@ NEWSROOM_SITE = {
     "publisher": os.environ.get("SITE_PUBLISHER", "The Demo Ledger Newsroom"),
     "publisher_url": os.environ.get("SITE_PUBLISHER_URL", SITE_URL),
     "footer_links": [
-        {"label": "About", "url": "/about/"},
         {"label": "Corrections", "url": "/corrections/"},
         {"label": "RSS", "url": "/feeds/latest/rss/"},
     ],
