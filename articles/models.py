@@ -11,6 +11,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -25,6 +26,22 @@ from .sanitize import sanitize_body
 from .slugs import unique_slug
 
 WORDS_PER_MINUTE = 230
+
+
+RESERVED_SECTION_SLUGS = frozenset(
+    {
+        "admin",
+        "authors",
+        "corrections",
+        "feeds",
+        "media",
+        "preview",
+        "search",
+        "sources",
+        "static",
+        "tags",
+    }
+)
 
 
 class Section(models.Model):
@@ -55,6 +72,16 @@ class Section(models.Model):
 
     def get_absolute_url(self):
         return reverse("articles:section", kwargs={"section": self.slug})
+
+    def clean(self):
+        # A section's front lives at /<slug>/: it must not shadow the site's own routes.
+        if self.slug in RESERVED_SECTION_SLUGS:
+            raise ValidationError(
+                {
+                    "slug": _("“%(slug)s” is already an address of the site; choose another slug.")
+                    % {"slug": self.slug}
+                }
+            )
 
     def _remember_old_article_paths(self, old_slug):
         """A renamed section keeps its stories' old addresses answering with a 301."""

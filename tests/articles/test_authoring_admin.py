@@ -4,7 +4,7 @@ import pytest
 from django.contrib.auth.models import Group
 from django.urls import reverse
 
-from articles.models import Article, Byline, Correction
+from articles.models import Article, Byline, Correction, Section
 from tests.articles.admin_forms import post_data
 from tests.factories import make_article, make_author, make_section, make_source, make_user
 
@@ -345,3 +345,17 @@ def test_lead_image_can_be_uploaded_from_the_article_form_popup(client, journali
     popup = client.get(reverse("admin:articles_image_add"), {"_popup": "1", "_to_field": "id"})
     assert popup.status_code == 200
     assert 'name="file"' in popup.content.decode()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("slug", ["tags", "search", "feeds"])
+def test_a_section_cannot_take_the_address_of_a_site_route(client, slug):
+    editor = make_user("Editor")
+    client.force_login(editor)
+    response = client.post(
+        "/admin/articles/section/add/",
+        {"name": "Tags", "slug": slug, "description": "", "position": 0},
+    )
+    assert response.status_code == 200
+    assert "is already an address of the site" in response.text
+    assert not Section.objects.filter(slug=slug).exists()
