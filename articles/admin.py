@@ -178,7 +178,7 @@ def image_thumbnail(image, width=160):
     if not image or not image.file:
         return "—"
     rendition = image.rendition("original", 480)
-    url = rendition.file.url if rendition else image.file.url
+    url = rendition.url if rendition else image.file.url
     return format_html(
         '<img src="{}" alt="{}" width="{}" class="newsroom-thumb" loading="lazy">',
         url,
@@ -217,10 +217,7 @@ class ImageAdmin(ProtectedShowsArticlesMixin, admin.ModelAdmin):
 
     def get_queryset(self, request):
         return (
-            super()
-            .get_queryset(request)
-            .annotate(article_count=Count("lead_for", distinct=True))
-            .prefetch_related("renditions")
+            super().get_queryset(request).annotate(article_count=Count("lead_for", distinct=True))
         )
 
     @admin.display(description=_("picture"))

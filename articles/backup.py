@@ -8,7 +8,8 @@ migrated database whose groups already exist.
 
 Left out on purpose: sessions, login-throttling records, task queues and the side-effect
 outbox (replaying old purges and e-mails after a restore would be wrong), who is editing what
-right now, and the search index, which is rebuilt from the restored text.
+right now, the search index, which is rebuilt from the restored text, and each image's list of
+its renditions, which is rebuilt from the restored rendition rows.
 """
 
 import base64
@@ -36,7 +37,10 @@ ACCOUNT_MODELS = ["auth.Group", "auth.User"]
 CONTENT_APPS = ["taggit", "authors", "articles"]
 SKIPPED_MODELS = {"articles.EditingSession", "articles.SideEffect"}
 # Derived columns rebuilt after a restore rather than carried in the backup.
-SKIPPED_FIELDS = {"articles.Article": {"search_vector"}}
+SKIPPED_FIELDS = {
+    "articles.Article": {"search_vector"},
+    "articles.Image": {"rendition_index"},
+}
 
 
 class BackupError(Exception):
@@ -243,6 +247,7 @@ def import_newsroom(source, *, using="default"):
                 default_storage.delete(name)
             raise
     _rebuild_search_index()
+    _rebuild_rendition_indexes()
     return {"counts": restored, "files": len(contents)}
 
 
@@ -276,6 +281,16 @@ def _restore_group_memberships(memberships, using):
         user_id = user_model._default_manager.db_manager(using).get_by_natural_key(username).pk
         links.extend(through(user_id=user_id, group_id=group_ids[name]) for name in group_names)
     through.objects.using(using).bulk_create(links, ignore_conflicts=True)
+
+
+def _rebuild_rendition_indexes():
+    """Each image's list of renditions is derived from the rendition rows just restored."""
+    from .images import refresh_rendition_index
+    from .models import Image, Rendition
+
+    pictured = Rendition.objects.values("image_id")
+    for image in Image.objects.filter(pk__in=pictured).order_by("pk").iterator():
+        refresh_rendition_index(image)
 
 
 def _rebuild_search_index():

@@ -86,7 +86,7 @@ class LatestFeed(Feed):
             public_fetch_mode(
                 self.published(obj)
                 .for_listing()
-                .prefetch_related("tags", "lead_image__renditions")
+                .prefetch_related("tags")
                 .order_by("-publish_at", "-id")
             )[:FEED_LENGTH]
         )
@@ -123,13 +123,16 @@ class LatestFeed(Feed):
         if not image:
             return []
         rendition = image.rendition("16x9", 1200)
-        file = rendition.file if rendition else image.file
-        try:
-            length = str(file.size)
-        except OSError:
-            length = "0"
-        mime_type = mimetypes.guess_type(file.name)[0] or "image/jpeg"
-        return [Enclosure(jsonld.absolute(file.url), length, mime_type)]
+        if rendition is not None:
+            name, url, length = rendition.name, rendition.url, str(rendition.size)
+        else:  # renditions not made yet: the clean original
+            name, url = image.file.name, image.file.url
+            try:
+                length = str(image.file.size)
+            except OSError:
+                length = "0"
+        mime_type = mimetypes.guess_type(name)[0] or "image/jpeg"
+        return [Enclosure(jsonld.absolute(url), length, mime_type)]
 
     def item_extra_kwargs(self, item):
         bylines = list(item.bylines.all())

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files import File
+from django.core.files.storage import default_storage
 from django.db import transaction
 from django.db.models.signals import post_delete
 from django.template.defaultfilters import filesizeformat
@@ -45,6 +46,48 @@ class RenditionSpec:
     @property
     def name(self):
         return f"w{self.width}" if self.crop == "original" else f"{self.crop}-w{self.width}"
+
+
+@dataclass(frozen=True)
+class StoredRendition:
+    """One entry of `Image.rendition_index`: a stored rendition, known without a query."""
+
+    crop: str
+    format: str
+    width: int
+    height: int
+    name: str  # the file's name in storage
+    size: int  # bytes
+
+    @property
+    def url(self):
+        return default_storage.url(self.name)
+
+
+def crop_of(spec):
+    """ "16x9", "1x1" or "original", read from a rendition's spec ("16x9-w800", "w800")."""
+    head, _, _ = spec.rpartition("-w")
+    return head or "original"
+
+
+def read_index(entries):
+    """`Image.rendition_index` as StoredRendition objects (entries it cannot read are left out)."""
+    found = []
+    for entry in entries or ():
+        try:
+            found.append(
+                StoredRendition(
+                    crop=str(entry["crop"]),
+                    format=str(entry["format"]),
+                    width=int(entry["width"]),
+                    height=int(entry["height"]),
+                    name=str(entry["name"]),
+                    size=int(entry.get("size") or 0),
+                )
+            )
+        except (KeyError, TypeError, ValueError):
+            continue
+    return found
 
 
 # Upload checks -----------------------------------------------------------------------------------
@@ -222,7 +265,7 @@ def make_renditions(image, *, replace=False):
         image.file.close()
     alpha = _has_transparency(source)
     fallback = "png" if alpha else "jpeg"
-    made = []
+    made, sizes = [], {}
     for crop, ratio in CROPS.items():
         if ratio is None:
             cropped = source
@@ -254,7 +297,43 @@ def make_renditions(image, *, replace=False):
                 rendition.file.save(f"{image.pk}-{spec.name}.{ext}", File(buffer), save=False)
                 rendition.save()
                 made.append(rendition)
+                sizes[rendition.file.name] = buffer.getbuffer().nbytes
+    refresh_rendition_index(image, sizes)
     return made
+
+
+def refresh_rendition_index(image, sizes=None):
+    """Write `image.rendition_index` from its Rendition rows, the source of truth.
+
+    ``sizes`` ({file name: bytes}) saves asking the storage about files just written; sizes
+    already in the index are kept, so only unknown files are looked up.
+    """
+    from .models import Image
+
+    known = {entry.name: entry.size for entry in read_index(image.rendition_index)}
+    known.update(sizes or {})
+    index = []
+    for rendition in image.renditions.order_by("spec", "format"):
+        name = rendition.file.name
+        if name not in known:
+            try:
+                known[name] = rendition.file.size
+            except OSError:  # a missing file: listed, with an unknown length
+                known[name] = 0
+        index.append(
+            {
+                "crop": rendition.crop,
+                "format": rendition.format,
+                "width": rendition.width,
+                "height": rendition.height,
+                "name": name,
+                "size": known[name],
+            }
+        )
+    index.sort(key=lambda entry: (entry["crop"], entry["format"], entry["width"]))
+    Image.objects.filter(pk=image.pk).update(rendition_index=index)
+    image.rendition_index = index
+    return index
 
 
 def make_renditions_after_commit(image, *, replace=False):

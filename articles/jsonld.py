@@ -25,7 +25,7 @@ def image_url(image, crop="16x9", width=1200):
     if not image:
         return ""
     rendition = image.rendition(crop, width)
-    return absolute(rendition.file.url if rendition else image.file.url)
+    return absolute(rendition.url if rendition else image.file.url)
 
 
 def logo_url():

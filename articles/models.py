@@ -174,6 +174,9 @@ class Image(models.Model):
         editable=False,
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    # Derived from the Rendition rows (see `images.refresh_rendition_index`), so a page can
+    # draw every picture it shows without asking for renditions.
+    rendition_index = models.JSONField(default=list, editable=False)
 
     class Meta:
         ordering = ["-created_at"]
@@ -187,10 +190,16 @@ class Image(models.Model):
         if self.file and not (self.width and self.height):
             self.width, self.height = self.file.width, self.file.height
         previous = (
-            Image.objects.filter(pk=self.pk).values("file", "focal_x", "focal_y").first()
+            Image.objects.filter(pk=self.pk)
+            .values("file", "focal_x", "focal_y", "rendition_index")
+            .first()
             if self.pk
             else None
         )
+        if previous is not None:
+            # Only `images` writes the index; a copy loaded before renditions were made must
+            # not overwrite it.
+            self.rendition_index = previous.pop("rendition_index")
         super().save(*args, **kwargs)
         if not self.file:
             return
@@ -202,10 +211,14 @@ class Image(models.Model):
         elif previous != current:
             images.make_renditions_after_commit(self, replace=True)
 
+    def stored_renditions(self):
+        """Every stored rendition, from the index on this row: no query."""
+        return images.read_index(self.rendition_index)
+
     def renditions_by_format(self, crop="original"):
-        """{format: [renditions narrowest first]} for one crop, from prefetched rows if any."""
+        """{format: [renditions narrowest first]} for one crop."""
         found = {}
-        for rendition in self.renditions.all():
+        for rendition in self.stored_renditions():
             if rendition.crop == crop:
                 found.setdefault(rendition.format, []).append(rendition)
         for renditions in found.values():
@@ -245,8 +258,7 @@ class Rendition(models.Model):
     @property
     def crop(self):
         """ "16x9", "1x1" or "original", read from the spec ("16x9-w800", "w800")."""
-        head, _, _ = self.spec.rpartition("-w")
-        return head or "original"
+        return images.crop_of(self.spec)
 
 
 class ArticleQuerySet(models.QuerySet):

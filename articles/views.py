@@ -100,17 +100,6 @@ def page_meta(*, title, description="", path="", image=None, noindex=False, feed
     }
 
 
-def with_renditions(*images):
-    """Load the renditions of every picture on a page in one query."""
-    found = [image for image in images if image is not None]
-    if found:
-        prefetch_related_objects(found, "renditions")
-
-
-def listing_images(articles):
-    with_renditions(*(a.lead_image for a in articles))
-
-
 def published_listing():
     return Article.objects.published().for_listing()
 
@@ -145,7 +134,6 @@ def home(request):
     everything = [a for a in [lead, *newest, *by_section] if a is not None]
     everything = list({a.pk: a for a in everything}.values())
     prefetch_related_objects(everything, bylines_prefetch())
-    listing_images(everything)
 
     per_section = []
     for section in sections:
@@ -192,7 +180,6 @@ def home(request):
 def section(request, section):
     section = get_object_or_404(public_fetch_mode(Section.objects.all()), slug=section)
     page = paginate(request, published_listing().filter(section=section))
-    listing_images(page.items)
     context = {
         "section": section,
         "page": page,
@@ -216,7 +203,6 @@ def tag(request, slug):
         request,
         published_listing().filter(pk__in=Article.objects.filter(tags=tag).values("pk")),
     )
-    listing_images(page.items)
     path = reverse("articles:tag", kwargs={"slug": tag.slug})
     context = {
         "tag": tag,
@@ -240,7 +226,6 @@ def source(request, slug):
             pk__in=source.article_sources.values("article_id"),
         ),
     )
-    listing_images(page.items)
     context = {
         "source": source,
         "page": page,
@@ -302,11 +287,6 @@ def article_context(article, request, *, is_preview=False):
     bylines = list(article.bylines.all()) if article.pk is not None else []
     authors = credited_authors(bylines)
     related = related_stories(article)
-    with_renditions(
-        article.lead_image,
-        *(author.photo for author in authors),
-        *(story.lead_image for story in related),
-    )
     path = article.get_absolute_url()
     canonical = article.canonical_url or jsonld.absolute(path)
     corrections = list(article.corrections.all()) if article.pk is not None else []
@@ -451,7 +431,6 @@ def search_view(request):
         if until := form.cleaned_data.get("until"):
             results = results.filter(publish_at__lt=_day_start(until + timedelta(days=1)))
         page = paginate(request, search(results, query).for_listing())
-        listing_images(page.items)
         for article in page.items:
             article.snippet = snippet(article)
     elif request.GET.get("page", "1") != "1":

@@ -5,7 +5,7 @@ from articles import jsonld
 from articles.caching import add_cache_keys, article_key, author_key
 from articles.models import Article, Byline, public_fetch_mode
 from articles.pagination import paginate
-from articles.views import feed_links, page_meta, with_renditions
+from articles.views import feed_links, page_meta
 
 from .models import Author
 
@@ -22,7 +22,6 @@ def author_detail(request, slug):
         .for_listing()
         .filter(pk__in=Byline.objects.filter(author=author).values("article_id")),
     )
-    with_renditions(author.photo, *(a.lead_image for a in page.items))
     context = {
         "author": author,
         "page": page,

@@ -7,7 +7,7 @@
     {{ image|og_image_url }}
 
 Only existing renditions are used (they are made once, after upload); no template ever
-resizes anything. Prefetch ``renditions`` (e.g. ``lead_image__renditions``) for listings.
+resizes anything. They are read from the image row's own ``rendition_index``: no query.
 """
 
 from django import template
@@ -17,7 +17,7 @@ register = template.Library()
 
 
 def _srcset(renditions):
-    return ", ".join(f"{r.file.url} {r.width}w" for r in renditions)
+    return ", ".join(f"{r.url} {r.width}w" for r in renditions)
 
 
 @register.simple_tag
@@ -58,7 +58,7 @@ def picture(image, crop="original", sizes="100vw", eager=False, alt=None, css_cl
         '<picture>{}<img src="{}" srcset="{}" sizes="{}" width="{}" height="{}" alt="{}" '
         'loading="{}" decoding="async"{}{}></picture>',
         sources,
-        default.file.url,
+        default.url,
         _srcset(fallback),
         sizes,
         largest.width,
@@ -79,7 +79,7 @@ def rendition_url(image, crop="original", width=1200, format=None):  # noqa: A00
     if not image:
         return ""
     rendition = image.rendition(crop, int(width), format)
-    return rendition.file.url if rendition else image.file.url
+    return rendition.url if rendition else image.file.url
 
 
 @register.filter
