@@ -62,9 +62,8 @@ def _iso(moment):
     return moment.isoformat() if moment else None
 
 
-def news_article(article, *, canonical):
-    """The NewsArticle for one article whose relations are prefetched (see `for_detail`)."""
-    bylines = list(article.bylines.all())
+def news_article(article, *, canonical, bylines, sources, corrections, tags):
+    """The NewsArticle for one article, given the parts its page shows (see `detail_parts`)."""
     published = article.first_published_at or article.publish_at
     data = {
         "@context": "https://schema.org",
@@ -93,21 +92,21 @@ def news_article(article, *, canonical):
         data["image"] = [image_url(article.lead_image, crop) for crop in ("16x9", "1x1")]
     if article.section_id:
         data["articleSection"] = article.section.name
-    if keywords := [tag.name for tag in article.tags.all()]:
+    if keywords := [tag.name for tag in tags]:
         data["keywords"] = keywords
-    if based_on := [_based_on(link) for link in article.article_sources.all()]:
+    if based_on := [_based_on(link) for link in sources]:
         data["isBasedOn"] = based_on
-    corrections = [
+    published_corrections = [
         {
             "@type": "CorrectionComment",
             "text": strip_tags(correction.text),
             "datePublished": _iso(correction.created_at),
         }
-        for correction in article.corrections.all()
+        for correction in corrections
         if correction.kind != Correction.Kind.UPDATE
     ]
-    if corrections:
-        data["correction"] = corrections
+    if published_corrections:
+        data["correction"] = published_corrections
     return data
 
 

@@ -4,24 +4,31 @@
 Every public path starts from it.
 """
 
+import datetime
 import math
 import re
 import secrets
+from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
 from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import JSONObject
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 from django.utils.html import strip_tags
 from django.utils.translation import gettext_lazy as _
 from taggit.managers import TaggableManager
+from taggit.models import Tag, TaggedItem
 
 from . import images
+from .json_arrays import json_array_of
 from .sanitize import sanitize_body
 from .slugs import unique_slug
 
@@ -302,9 +309,42 @@ class ArticleQuerySet(models.QuerySet):
         )
 
     def for_detail(self):
-        """One article page: everything `for_listing` has, plus sources, corrections, tags."""
+        """One article page: everything `for_listing` has, plus sources, corrections and tags
+        carried on the article's own row as JSON arrays (read them with `detail_parts()`)."""
         return public_fetch_mode(
-            self.select_related("section", "lead_image").prefetch_related(*detail_prefetches())
+            self.select_related("section", "lead_image")
+            .prefetch_related(bylines_prefetch())
+            .annotate(
+                detail_sources=json_array_of(
+                    ArticleSource.objects.all(),
+                    JSONObject(
+                        id="id",
+                        relation="relation",
+                        original_url="original_url",
+                        original_headline="original_headline",
+                        note="note",
+                        position="position",
+                        source_id="source__id",
+                        source_name="source__name",
+                        source_slug="source__slug",
+                        source_kind="source__kind",
+                        source_homepage_url="source__homepage_url",
+                    ),
+                    link="article",
+                ),
+                detail_corrections=json_array_of(
+                    Correction.objects.all(),
+                    JSONObject(id="id", kind="kind", text="text", created_at="created_at"),
+                    link="article",
+                ),
+                detail_tags=json_array_of(
+                    TaggedItem.objects.filter(
+                        content_type=ContentType.objects.get_for_model(Article)
+                    ),
+                    JSONObject(id="id", tag_id="tag__id", name="tag__name", slug="tag__slug"),
+                    link="object_id",
+                ),
+            )
         )
 
 
@@ -321,16 +361,21 @@ def bylines_prefetch():
     )
 
 
-def detail_prefetches():
-    return [
-        bylines_prefetch(),
-        models.Prefetch(
-            "article_sources",
-            queryset=public_fetch_mode(ArticleSource.objects.select_related("source")),
-        ),
-        models.Prefetch("corrections", queryset=public_fetch_mode(Correction.objects.all())),
-        "tags",
-    ]
+@dataclass(frozen=True)
+class DetailParts:
+    """What an article page shows besides the article and its bylines, in display order."""
+
+    sources: list  # ArticleSource, each with its Source
+    corrections: list  # Correction, oldest first
+    tags: list  # taggit Tag, in the order they were added
+
+
+def _utc_moment(value):
+    """A datetime read back from JSON: ISO text from PostgreSQL, naive UTC text from SQLite."""
+    moment = parse_datetime(value) if isinstance(value, str) else None
+    if moment is not None and timezone.is_naive(moment):
+        moment = moment.replace(tzinfo=datetime.UTC)
+    return moment
 
 
 class Article(models.Model):
@@ -569,6 +614,69 @@ class Article(models.Model):
     @property
     def title_for_head(self):
         return self.seo_title or self.headline
+
+    def detail_parts(self):
+        """Sources, corrections and tags for the article page.
+
+        Read from the JSON columns `ArticleQuerySet.for_detail()` adds (no query); an article
+        loaded otherwise (a preview) asks the database, three small queries.
+        """
+        if self.pk is None:
+            return DetailParts(sources=[], corrections=[], tags=[])
+        if not hasattr(self, "detail_sources"):
+            return DetailParts(
+                sources=list(public_fetch_mode(self.article_sources.select_related("source"))),
+                corrections=list(public_fetch_mode(self.corrections.all())),
+                tags=[
+                    item.tag
+                    for item in public_fetch_mode(
+                        TaggedItem.objects.filter(
+                            content_type=ContentType.objects.get_for_model(Article),
+                            object_id=self.pk,
+                        )
+                        .select_related("tag")
+                        .order_by("id")
+                    )
+                ],
+            )
+        sources = sorted(self.detail_sources or [], key=lambda s: (s["position"], s["id"]))
+        corrections = [
+            {**c, "created_at": _utc_moment(c["created_at"])} for c in self.detail_corrections or []
+        ]
+        corrections.sort(key=lambda c: (c["created_at"], c["id"]))
+        tags = sorted(self.detail_tags or [], key=lambda t: t["id"])
+        return DetailParts(
+            sources=[
+                ArticleSource(
+                    id=s["id"],
+                    article=self,
+                    relation=s["relation"],
+                    original_url=s["original_url"],
+                    original_headline=s["original_headline"],
+                    note=s["note"],
+                    position=s["position"],
+                    source=Source(
+                        id=s["source_id"],
+                        name=s["source_name"],
+                        slug=s["source_slug"],
+                        kind=s["source_kind"],
+                        homepage_url=s["source_homepage_url"],
+                    ),
+                )
+                for s in sources
+            ],
+            corrections=[
+                Correction(
+                    id=c["id"],
+                    article=self,
+                    kind=c["kind"],
+                    text=c["text"],
+                    created_at=c["created_at"],
+                )
+                for c in corrections
+            ],
+            tags=[Tag(id=t["tag_id"], name=t["name"], slug=t["slug"]) for t in tags],
+        )
 
     # Old addresses ------------------------------------------------------------------------------
     def _previous_public_path(self, update_fields):

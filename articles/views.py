@@ -40,7 +40,6 @@ from .models import (
     Section,
     Source,
     bylines_prefetch,
-    detail_prefetches,
     public_fetch_mode,
 )
 from .pagination import paginate
@@ -243,7 +242,7 @@ def source(request, slug):
 # Article --------------------------------------------------------------------------------------
 
 
-def related_stories(article, limit=RELATED_LIMIT):
+def related_stories(article, *, tag_ids, limit=RELATED_LIMIT):
     """Editor-picked stories first (in their order), topped up by stories sharing a tag.
 
     Two short queries rather than one: a single query joining "picked or sharing a tag" can
@@ -261,7 +260,6 @@ def related_stories(article, limit=RELATED_LIMIT):
         .annotate(picked_position=Subquery(position))
         .order_by("picked_position", "-publish_at", "-id")[:limit]
     )
-    tag_ids = [tag.pk for tag in article.tags.all()]
     if tag_ids:  # asked even when enough were picked: a page's query count stays fixed
         # The newest few sharing a tag: walking the publish-time index stops after a handful
         # of matches instead of sorting every story of a big topic.
@@ -283,13 +281,13 @@ def article_context(article, request, *, is_preview=False):
     Related stories are always published ones, whatever the state of ``article``.
     """
     if article.pk is not None:
-        prefetch_related_objects([article], *detail_prefetches())
+        prefetch_related_objects([article], bylines_prefetch())
     bylines = list(article.bylines.all()) if article.pk is not None else []
     authors = credited_authors(bylines)
-    related = related_stories(article)
+    parts = article.detail_parts()
+    related = related_stories(article, tag_ids=[tag.pk for tag in parts.tags])
     path = article.get_absolute_url()
     canonical = article.canonical_url or jsonld.absolute(path)
-    corrections = list(article.corrections.all()) if article.pk is not None else []
     feeds = []
     if article.section_id:
         feeds += feed_links((article.section.name, "section", {"slug": article.section.slug}))
@@ -304,22 +302,29 @@ def article_context(article, request, *, is_preview=False):
         published=article.first_published_at or article.publish_at,
         modified=article.updated_at,
         section=article.section.name if article.section_id else "",
-        tags=[tag.name for tag in article.tags.all()] if article.pk is not None else [],
+        tags=[tag.name for tag in parts.tags],
     )
     meta["canonical"] = canonical
     return {
         "article": article,
         "bylines": bylines,
         "authors": authors,
-        "sources": list(article.article_sources.all()) if article.pk is not None else [],
-        "corrections": corrections,
-        "tags": list(article.tags.all()) if article.pk is not None else [],
+        "sources": parts.sources,
+        "corrections": parts.corrections,
+        "tags": parts.tags,
         "related": related,
         "is_preview": is_preview,
         "meta": meta,
         "structured_data": None
         if is_preview
-        else jsonld.news_article(article, canonical=canonical),
+        else jsonld.news_article(
+            article,
+            canonical=canonical,
+            bylines=bylines,
+            sources=parts.sources,
+            corrections=parts.corrections,
+            tags=parts.tags,
+        ),
     }
 
 
@@ -330,17 +335,19 @@ def article_detail(request, section, year, month, day, slug):
     if request.path != article.get_absolute_url():
         # Wrong date or section in an otherwise valid address: send readers to the real one.
         return HttpResponsePermanentRedirect(article.get_absolute_url())
-    response = render(request, "articles/article_detail.html", article_context(article, request))
-    return add_cache_keys(response, *_article_page_keys(article))
+    context = article_context(article, request)
+    response = render(request, "articles/article_detail.html", context)
+    return add_cache_keys(response, *_article_page_keys(article, context))
 
 
-def _article_page_keys(article):
+def _article_page_keys(article, context):
+    """The article, its section, and every tag, author and source the page names."""
     keys = {article_key(article)}
     if article.section_id:
         keys.add(section_key(article.section_id))
-    keys |= {tag_key(tag) for tag in article.tags.all()}
-    keys |= {author_key(byline.author_id) for byline in article.bylines.all()}
-    keys |= {source_key(link.source_id) for link in article.article_sources.all()}
+    keys |= {tag_key(tag) for tag in context["tags"]}
+    keys |= {author_key(byline.author_id) for byline in context["bylines"]}
+    keys |= {source_key(link.source_id) for link in context["sources"]}
     return keys
 
 

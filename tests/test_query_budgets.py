@@ -93,13 +93,6 @@ def test_listings_cost_the_same_with_one_or_twenty_stories(client, db):
     assert many == few
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="The article page takes 8 queries: the article (with section and lead image), "
-    "bylines, sources, corrections, tags, editor-picked related stories, related stories "
-    "sharing a tag, renditions. Folding sources, corrections and renditions into the others "
-    "is still to do.",
-)
 def test_article_page_stays_within_its_budget(client, db):
     queries = queries_for(client, story_with(5, make_section()).get_absolute_url())
     assert len(queries) <= ARTICLE_BUDGET, "\n\n".join(q[:160] for q in queries)
