@@ -26,9 +26,9 @@ install-dev: $(VENV)/.dev
 # Install, migrate, load the demo newsroom, then serve it with the task worker beside it.
 run: install
 	DEBUG=$${DEBUG:-1} $(PY) manage.py migrate --noinput
-	DEBUG=$${DEBUG:-1} $(PY) manage.py load_demo
+	DEBUG=$${DEBUG:-1} SITE_URL=$${SITE_URL:-http://$(HOST):$(PORT)} $(PY) manage.py load_demo
 	@echo "Serving on http://$(HOST):$(PORT)/  (admin: http://$(HOST):$(PORT)/admin/)  Ctrl-C stops."
-	@DEBUG=$${DEBUG:-1} bash -c 'trap "kill 0" EXIT INT TERM; \
+	@DEBUG=$${DEBUG:-1} SITE_URL=$${SITE_URL:-http://$(HOST):$(PORT)} bash -c 'trap "kill 0" EXIT INT TERM; \
 		$(PY) manage.py db_worker --interval 1 & \
 		$(PY) manage.py runserver --noreload $(HOST):$(PORT)'
 

@@ -4,11 +4,13 @@ The article form's layout lives here; the workflow (list, permissions, transitio
 in from `articles/admin_workflow.py`.
 """
 
+from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.widgets import AutocompleteSelect
 from django.db.models import Count
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
+from django.utils.text import format_lazy
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from taggit.admin import TagAdmin as TaggitTagAdmin
@@ -28,6 +30,11 @@ from .models import (
 )
 
 AUTHORING_MEDIA_CSS = {"all": ["articles/admin/authoring.css"]}
+
+# The workplace carries the newsroom's name, not the framework's.
+admin.site.site_header = format_lazy(_("{name} newsroom"), name=settings.NEWSROOM_SITE["name"])
+admin.site.site_title = admin.site.site_header
+admin.site.index_title = _("Today in the newsroom")
 ARTICLE_LIST_LIMIT = 50
 
 

@@ -8,6 +8,7 @@ import json
 from datetime import timedelta
 from pathlib import Path
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.files.base import ContentFile
@@ -218,7 +219,7 @@ class Command(BaseCommand):
             )
         )
         if not options["quiet_logins"]:
-            self.stdout.write("Demo logins (http://127.0.0.1:8000/admin/):")
+            self.stdout.write(f"Demo logins ({settings.SITE_URL}/admin/):")
             for username, password, first, last, group, _ in DEMO_USERS:
                 role = group or "Administrator"
                 self.stdout.write(
