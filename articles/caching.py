@@ -130,26 +130,37 @@ class _Breaker:
 breaker = _Breaker()
 
 
-def purge_keys(keys):
+class PurgeFailed(Exception):
+    """The page cache or the CDN could not be purged; the caller may retry."""
+
+
+def purge_keys(keys, *, strict=False):
     """Invalidate every cached page carrying any of ``keys``, here and at the CDN.
 
     Safe to call anywhere, any number of times: an unreachable cache or CDN is logged, never
-    raised. Call it after the change is committed (`transaction.on_commit`)."""
+    raised, unless ``strict`` — then, after trying both, `PurgeFailed` says what failed, so
+    the side-effect outbox keeps the purge, retries it and shows it on the dashboard.
+    Call it after the change is committed (`transaction.on_commit`)."""
     keys = sorted({str(k) for k in keys if k})
     if not keys:
         return
+    failures = []
     try:
         for key in keys:
             _bump(_generation_key(key))
         _bump(EPOCH)
     except Exception as exc:  # noqa: BLE001 - a cache outage must not break a publish
         breaker.trip(exc, "purging")
+        failures.append(f"page cache: {exc}")
     backend = purge_backend()
     if backend is not None:
         try:
             backend.purge(keys)
-        except Exception:  # noqa: BLE001 - the CDN is best effort; the page cache is purged
+        except Exception as exc:  # noqa: BLE001 - the CDN is best effort; the page cache is purged
             logger.exception("CDN purge of %s failed", " ".join(keys))
+            failures.append(f"CDN: {exc}")
+    if strict and failures:
+        raise PurgeFailed("; ".join(failures))
 
 
 def _bump(cache_key):

@@ -278,7 +278,7 @@ def overdue(*, now=None):
 
 
 def _purge(row, article):
-    caching.purge_keys(caching.article_keys(article))
+    caching.purge_keys(caching.article_keys(article), strict=True)
 
 
 def _mail_submitted(row, article):

@@ -20,7 +20,9 @@ NOW = datetime(2026, 6, 16, 7, 0, tzinfo=UTC)
 @pytest.fixture
 def purged(monkeypatch):
     calls = []
-    monkeypatch.setattr("articles.caching.purge_keys", lambda keys: calls.append(set(keys)))
+    monkeypatch.setattr(
+        "articles.caching.purge_keys", lambda keys, **options: calls.append(set(keys))
+    )
     return calls
 
 
@@ -202,3 +204,21 @@ def test_two_workers_claiming_the_same_due_rows_run_each_side_effect_once(purged
     assert set(
         SideEffect.objects.filter(kind__in=tasks.GO_LIVE_KINDS).values_list("state", "attempts")
     ) == {(SideEffect.State.DONE, 1)}
+
+
+class UnreachableCdn:
+    def purge(self, keys):
+        raise ConnectionRefusedError("CDN unreachable")
+
+
+def test_a_cdn_purge_that_fails_is_kept_for_a_retry_not_marked_done(
+    newsroom, settings, django_capture_on_commit_callbacks
+):
+    settings.NEWSROOM_PURGE_BACKEND = f"{__name__}.UnreachableCdn"
+    with time_machine.travel(NOW, tick=False), django_capture_on_commit_callbacks(execute=True):
+        workflow.publish(newsroom["article"], by=newsroom["editor"])
+    row = SideEffect.objects.get(kind=tasks.PURGE)
+    assert row.state == SideEffect.State.PENDING
+    assert "CDN unreachable" in row.last_error
+    with time_machine.travel(NOW + timedelta(hours=1), tick=False):
+        assert tasks.overdue().filter(pk=row.pk).exists()
