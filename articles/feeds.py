@@ -27,7 +27,16 @@ from .models import Article, Byline, Section, public_fetch_mode
 FEED_LENGTH = 30
 
 
-class NewsRssFeed(Rss201rev2Feed):
+class LastEditMixin:
+    """The feed's own date (and so its Last-Modified) moves with any edit of an item, typo
+    fixes included, so a reader asking only "changed since?" is never told no wrongly."""
+
+    def latest_post_date(self):
+        edits = [item["edited"] for item in self.items if item.get("edited")]
+        return max([super().latest_post_date(), *edits])
+
+
+class NewsRssFeed(LastEditMixin, Rss201rev2Feed):
     def rss_attributes(self):
         return {**super().rss_attributes(), "xmlns:dc": "http://purl.org/dc/elements/1.1/"}
 
@@ -37,7 +46,7 @@ class NewsRssFeed(Rss201rev2Feed):
             handler.addQuickElement("dc:creator", name)
 
 
-class NewsAtomFeed(Atom1Feed):
+class NewsAtomFeed(LastEditMixin, Atom1Feed):
     def add_item_elements(self, handler, item):
         super().add_item_elements(handler, item)
         for name, url in item.get("credited", ()):
@@ -142,6 +151,7 @@ class LatestFeed(Feed):
                 for author in credited_authors(bylines)
             ],
             "byline": byline_text(bylines),
+            "edited": item.modified_at,
         }
 
 

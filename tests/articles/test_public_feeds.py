@@ -1,9 +1,13 @@
 """RSS and Atom feeds parse cleanly and carry every credit, category, image and date."""
 
+from datetime import timedelta
+
 import feedparser
 import pytest
+import time_machine
 from django.core.cache import cache
 from django.urls import reverse
+from django.utils import timezone
 
 from articles.models import Byline
 from tests.factories import make_article, make_author, make_section
@@ -120,3 +124,17 @@ def test_feed_titles_carry_no_markup_even_from_a_hostile_tag_name(client, db, ki
     assert not feed.bozo
     assert feed.feed.title.startswith("Bold tag · ")
     assert feed.entries[0].title == "Hostile alert(1) headline"
+
+
+def test_a_typo_fix_is_sent_again_to_a_reader_asking_only_by_date(client, story):
+    url = reverse("articles:latest_rss")
+    last_modified = client.get(url)["Last-Modified"]
+    with time_machine.travel(timezone.now() + timedelta(minutes=5)):
+        story.body = "<p>A typo fixed, no public update.</p>"
+        story.save()
+    cache.clear()  # as the purge after commit would
+
+    response = client.get(url, HTTP_IF_MODIFIED_SINCE=last_modified)
+
+    assert response.status_code == 200
+    assert response["Last-Modified"] != last_modified
