@@ -76,6 +76,9 @@ class Section(models.Model):
         super().save(*args, **kwargs)
         if old_slug and old_slug != self.slug:
             self._remember_old_article_paths(old_slug)
+            SectionRedirect.objects.update_or_create(old_slug=old_slug, defaults={"section": self})
+            # A slug taken back by its section is its address again, not a redirect.
+            SectionRedirect.objects.filter(old_slug=self.slug).delete()
 
     def get_absolute_url(self):
         return reverse("articles:section", kwargs={"section": self.slug})
@@ -832,6 +835,17 @@ class Correction(models.Model):
             article = self.article
             if article.updated_at is None or article.updated_at < self.created_at:
                 article.updated_at = self.created_at
+
+
+class SectionRedirect(models.Model):
+    """A section's former slug: its old front page answers with a 301 to the new one."""
+
+    section = models.ForeignKey(Section, on_delete=models.CASCADE, related_name="old_slugs")
+    old_slug = models.SlugField(max_length=100, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self):
+        return self.old_slug
 
 
 class ArticleRedirect(models.Model):

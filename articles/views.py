@@ -38,6 +38,7 @@ from .models import (
     Correction,
     RelatedArticle,
     Section,
+    SectionRedirect,
     Source,
     bylines_prefetch,
     public_fetch_mode,
@@ -177,7 +178,13 @@ def home(request):
 
 
 def section(request, section):
-    section = get_object_or_404(public_fetch_mode(Section.objects.all()), slug=section)
+    slug = section
+    section = public_fetch_mode(Section.objects.all()).filter(slug=slug).first()
+    if section is None:
+        renamed = SectionRedirect.objects.select_related("section").filter(old_slug=slug).first()
+        if renamed is None:
+            raise Http404("No such section.")
+        return HttpResponsePermanentRedirect(renamed.section.get_absolute_url())
     page = paginate(request, published_listing().filter(section=section))
     context = {
         "section": section,

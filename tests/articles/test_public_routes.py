@@ -203,3 +203,24 @@ def test_renaming_a_section_keeps_its_stories_old_addresses_answering_301(client
     assert response.status_code == 301
     assert response["Location"] == story.get_absolute_url()
     assert response["Location"].startswith("/international/")
+
+
+def test_a_renamed_sections_old_front_page_moves_permanently_to_the_new_one(
+    client, db, django_capture_on_commit_callbacks
+):
+    section = make_section("World", slug="world")
+    make_article(section=section)
+    section.slug = "international"
+    with django_capture_on_commit_callbacks(execute=True):  # the purge runs after commit
+        section.save()
+
+    response = client.get("/world/")
+
+    assert response.status_code == 301
+    assert response["Location"] == "/international/"
+    assert client.get("/international/").status_code == 200
+    section.slug = "world"
+    with django_capture_on_commit_callbacks(execute=True):
+        section.save()
+    assert client.get("/world/").status_code == 200
+    assert client.get("/international/").status_code == 301

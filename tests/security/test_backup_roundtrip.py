@@ -20,6 +20,7 @@ from articles.models import (
     InternalNote,
     PreviewLink,
     Revision,
+    SectionRedirect,
 )
 from authors.models import Author, AuthorLink
 from tests.factories import make_user
@@ -78,6 +79,7 @@ def full_newsroom(demo):
     )
     InternalNote.objects.create(article=article, author=editor, text="Call the ministry back.")
     ArticleRedirect.objects.create(article=article, old_path="/world/2020/01/01/old-slug/")
+    SectionRedirect.objects.create(section=article.section, old_slug="world-news")
     PreviewLink.objects.create(
         article=article,
         revision=article.revisions.get(number=99),
