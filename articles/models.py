@@ -5,6 +5,7 @@ Every public path starts from it.
 """
 
 import datetime
+import functools
 import math
 import re
 import secrets
@@ -305,50 +306,66 @@ class ArticleQuerySet(models.QuerySet):
         return self.filter(Q(created_by=user) | Q(bylines__author__user=user)).distinct()
 
     # Public query shapes: a page costs a fixed, small number of queries however much it shows.
+    # None of them reads `search_vector`: no page shows it, and it is as long as the body.
     def for_listing(self):
         """Cards in a list: section and lead image joined, bylines with their authors."""
         return public_fetch_mode(
-            self.select_related("section", "lead_image").prefetch_related(bylines_prefetch())
+            self.select_related("section", "lead_image")
+            .prefetch_related(bylines_prefetch())
+            .defer("search_vector")
+        )
+
+    def for_cards(self):
+        """Cards without bylines or text (related stories): no body, no bylines query."""
+        return public_fetch_mode(
+            self.select_related("section", "lead_image").defer("body", "search_vector")
         )
 
     def for_detail(self):
         """One article page: everything `for_listing` has, plus sources, corrections and tags
         carried on the article's own row as JSON arrays (read them with `detail_parts()`)."""
+        article_type = ContentType.objects.get_for_model(Article)
         return public_fetch_mode(
             self.select_related("section", "lead_image")
             .prefetch_related(bylines_prefetch())
-            .annotate(
-                detail_sources=json_array_of(
-                    ArticleSource.objects.all(),
-                    JSONObject(
-                        id="id",
-                        relation="relation",
-                        original_url="original_url",
-                        original_headline="original_headline",
-                        note="note",
-                        position="position",
-                        source_id="source__id",
-                        source_name="source__name",
-                        source_slug="source__slug",
-                        source_kind="source__kind",
-                        source_homepage_url="source__homepage_url",
-                    ),
-                    link="article",
-                ),
-                detail_corrections=json_array_of(
-                    Correction.objects.all(),
-                    JSONObject(id="id", kind="kind", text="text", created_at="created_at"),
-                    link="article",
-                ),
-                detail_tags=json_array_of(
-                    TaggedItem.objects.filter(
-                        content_type=ContentType.objects.get_for_model(Article)
-                    ),
-                    JSONObject(id="id", tag_id="tag__id", name="tag__name", slug="tag__slug"),
-                    link="object_id",
-                ),
-            )
+            .defer("search_vector")
+            .annotate(**_detail_annotations(article_type.pk))
         )
+
+
+@functools.cache
+def _detail_annotations(article_type_id):
+    """The JSON columns of `for_detail`, built once per process: a constant query shape, and
+    building it (three subqueries) cost each article page more than running it."""
+    return {
+        "detail_sources": json_array_of(
+            ArticleSource.objects.all(),
+            JSONObject(
+                id="id",
+                relation="relation",
+                original_url="original_url",
+                original_headline="original_headline",
+                note="note",
+                position="position",
+                source_id="source__id",
+                source_name="source__name",
+                source_slug="source__slug",
+                source_kind="source__kind",
+                source_homepage_url="source__homepage_url",
+            ),
+            link="article",
+        ),
+        "detail_corrections": json_array_of(
+            Correction.objects.all(),
+            JSONObject(id="id", kind="kind", text="text", created_at="created_at"),
+            link="article",
+        ),
+        "detail_tags": json_array_of(
+            TaggedItem.objects.filter(content_type=article_type_id),
+            JSONObject(id="id", tag_id="tag__id", name="tag__name", slug="tag__slug"),
+            link="object_id",
+        ),
+    }
 
 
 def public_fetch_mode(queryset):

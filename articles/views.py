@@ -257,9 +257,7 @@ def related_stories(article, *, tag_ids, limit=RELATED_LIMIT):
     """
     if article.pk is None:
         return []
-    live = public_fetch_mode(
-        Article.objects.published().select_related("section", "lead_image").exclude(pk=article.pk)
-    )
+    live = Article.objects.published().for_cards().exclude(pk=article.pk)
     picked_links = RelatedArticle.objects.filter(article=article.pk)
     position = picked_links.filter(related=OuterRef("pk")).values("position")[:1]
     stories = list(
