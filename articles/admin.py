@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from taggit.admin import TagAdmin as TaggitTagAdmin
 from taggit.models import Tag
 
+from .admin_labels import LabelledTabularInline
 from .admin_workflow import ArticleWorkflowAdminMixin
 from .forms import ArticleForm, ImageForm
 from .models import (
@@ -275,7 +276,7 @@ class ImageAdmin(ProtectedShowsArticlesMixin, admin.ModelAdmin):
 # Articles -----------------------------------------------------------------------------------------
 
 
-class BylineInline(admin.TabularInline):
+class BylineInline(LabelledTabularInline):
     model = Byline
     extra = 0
     autocomplete_fields = ["author"]
@@ -297,7 +298,7 @@ class ArticleSourceInline(admin.StackedInline):
     classes = ["newsroom-sources"]
 
 
-class RelatedArticleInline(admin.TabularInline):
+class RelatedArticleInline(LabelledTabularInline):
     model = RelatedArticle
     fk_name = "article"
     extra = 0

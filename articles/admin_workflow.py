@@ -18,6 +18,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from . import admin_views, revisions, tasks, workflow
+from .admin_labels import LabelledTabularInline
 from .models import Article, Byline, Correction, EditingSession, InternalNote
 from .newsroom_time import NewsroomDateTimeField, describe, relative_to_now
 
@@ -117,7 +118,7 @@ class AuthorFilter(admin.SimpleListFilter):
 # Inline -----------------------------------------------------------------------------------
 
 
-class InternalNoteInline(admin.TabularInline):
+class InternalNoteInline(LabelledTabularInline):
     """Newsroom-only notes: who wrote what, when. Never shown on the public site."""
 
     model = InternalNote
