@@ -355,7 +355,7 @@ class ArticleAdmin(ArticleWorkflowAdminMixin, admin.ModelAdmin):
 
     class Media:
         css = AUTHORING_MEDIA_CSS
-        js = ["articles/admin/article-form.js"]
+        js = ["articles/admin/article-form.js", "articles/admin/widget-labels.js"]
 
     @admin.display(description=_("preview"))
     def lead_image_preview(self, obj):
