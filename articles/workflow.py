@@ -230,11 +230,7 @@ def withdraw(article, *, by, reason):
     with transaction.atomic():
         article = _lock(article)
         check(WITHDRAW, article, by, now=now)
-        extra = []
-        if not has_gone_live(article, now):
-            # Never seen by readers: nothing was "first published", so the URL stays a 404.
-            article.first_published_at = None
-            extra.append("first_published_at")
+        extra = _forget_unseen_publication(article, now)
         event = _move(
             article, to=Status.WITHDRAWN, action=WITHDRAW, by=by, note=reason, extra_fields=extra
         )
@@ -248,10 +244,7 @@ def back_to_draft(article, *, by, note=""):
     with transaction.atomic():
         article = _lock(article)
         check(BACK_TO_DRAFT, article, by, now=now)
-        extra = []
-        if not has_gone_live(article, now):
-            article.first_published_at = None
-            extra.append("first_published_at")
+        extra = _forget_unseen_publication(article, now)
         was_published = article.status == Status.PUBLISHED
         event = _move(
             article, to=Status.DRAFT, action=BACK_TO_DRAFT, by=by, note=note, extra_fields=extra
@@ -288,6 +281,16 @@ def go_live_at(article):
     if article.embargo_until and article.embargo_until > article.publish_at:
         return article.embargo_until
     return article.publish_at
+
+
+def _forget_unseen_publication(article, now):
+    """A story readers never saw was never "first published": its URL stays a 404, not 410.
+
+    Returns the fields changed, for `_move`'s save."""
+    if has_gone_live(article, now):
+        return []
+    article.first_published_at = None
+    return ["first_published_at"]
 
 
 def has_gone_live(article, now):
