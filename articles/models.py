@@ -20,7 +20,6 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import JSONObject
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.html import strip_tags
@@ -30,6 +29,7 @@ from taggit.models import Tag, TaggedItem
 
 from . import images
 from .json_arrays import json_array_of
+from .paths import reverse_path
 from .sanitize import sanitize_body
 from .slugs import unique_slug
 
@@ -82,7 +82,7 @@ class Section(models.Model):
             SectionRedirect.objects.filter(old_slug=self.slug).delete()
 
     def get_absolute_url(self):
-        return reverse("articles:section", kwargs={"section": self.slug})
+        return reverse_path("articles:section", section=self.slug)
 
     def clean(self):
         # A section's front lives at /<slug>/: it must not shadow the site's own routes.
@@ -139,7 +139,7 @@ class Source(models.Model):
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):
-        return reverse("articles:source", kwargs={"slug": self.slug})
+        return reverse_path("articles:source", slug=self.slug)
 
 
 class Image(models.Model):
@@ -589,15 +589,13 @@ class Article(models.Model):
 
     def get_absolute_url(self):
         day = self.public_date
-        return reverse(
+        return reverse_path(
             "articles:detail",
-            kwargs={
-                "section": self.section.slug if self.section_id else "news",
-                "year": f"{day:%Y}",
-                "month": f"{day:%m}",
-                "day": f"{day:%d}",
-                "slug": self.slug,
-            },
+            section=self.section.slug if self.section_id else "news",
+            year=f"{day:%Y}",
+            month=f"{day:%m}",
+            day=f"{day:%d}",
+            slug=self.slug,
         )
 
     # Public face ---------------------------------------------------------------------------------

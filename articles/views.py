@@ -20,6 +20,7 @@ from django.views.decorators.http import conditional_page
 from taggit.models import Tag
 
 from . import jsonld
+from .article_page import live_article
 from .bylines import credited_authors
 from .caching import (
     HOME,
@@ -44,6 +45,7 @@ from .models import (
     public_fetch_mode,
 )
 from .pagination import paginate
+from .paths import reverse_path
 from .search import MAX_QUERY_LENGTH, clean_query, search, snippet
 
 RELATED_LIMIT = 4
@@ -76,7 +78,7 @@ def feed_links(*pairs):
     links = []
     for title, name, kwargs in pairs:
         for kind, label in (("rss", "RSS"), ("atom", "Atom")):
-            url = reverse(f"articles:{name}_{kind}", kwargs=kwargs)
+            url = reverse_path(f"articles:{name}_{kind}", **kwargs)
             links.append({"title": f"{title} ({label})", "url": jsonld.absolute(url), "kind": kind})
     return links
 
@@ -279,18 +281,22 @@ def related_stories(article, *, tag_ids, limit=RELATED_LIMIT):
     return stories[:limit]
 
 
-def article_context(article, request, *, is_preview=False):
+def article_context(article, request, *, is_preview=False, bylines=None, related=None):
     """Everything `articles/article_detail.html` needs, for a live article or a preview.
 
     ``is_preview`` comes from the caller (the staff preview views), never from the request.
-    Related stories are always published ones, whatever the state of ``article``.
+    Related stories are always published ones, whatever the state of ``article``. The live
+    page passes the ``bylines`` and ``related`` stories it read with the article
+    (`article_page.live_article`); a preview reads them here.
     """
-    if article.pk is not None:
-        prefetch_related_objects([article], bylines_prefetch())
-    bylines = list(article.bylines.all()) if article.pk is not None else []
+    if bylines is None:
+        if article.pk is not None:
+            prefetch_related_objects([article], bylines_prefetch())
+        bylines = list(article.bylines.all()) if article.pk is not None else []
     authors = credited_authors(bylines)
     parts = article.detail_parts()
-    related = related_stories(article, tag_ids=[tag.pk for tag in parts.tags])
+    if related is None:
+        related = related_stories(article, tag_ids=[tag.pk for tag in parts.tags])
     path = article.get_absolute_url()
     canonical = article.canonical_url or jsonld.absolute(path)
     feeds = []
@@ -334,13 +340,14 @@ def article_context(article, request, *, is_preview=False):
 
 
 def article_detail(request, section, year, month, day, slug):
-    article = Article.objects.published().for_detail().filter(slug=slug).first()
-    if article is None:
+    found = live_article(slug)
+    if found is None:
         return _moved_or_gone(request, slug)
+    article, bylines, related = found
     if request.path != article.get_absolute_url():
         # Wrong date or section in an otherwise valid address: send readers to the real one.
         return HttpResponsePermanentRedirect(article.get_absolute_url())
-    context = article_context(article, request)
+    context = article_context(article, request, bylines=bylines, related=related)
     response = render(request, "articles/article_detail.html", context)
     return add_cache_keys(response, *_article_page_keys(article, context))
 

@@ -149,6 +149,12 @@ if _db["ENGINE"] == "django.db.backends.postgresql":
     # A runaway public query is cut off instead of holding a worker hostage.
     _db["OPTIONS"]["options"] = f"-c statement_timeout={_env_int('DB_STATEMENT_TIMEOUT_MS', 5000)}"
     _db["OPTIONS"].setdefault("connect_timeout", 3)
+    # The article page's queries (`articles.prepared`) run as server-side prepared statements:
+    # planning them cost PostgreSQL more than running them. Nothing else is prepared (the
+    # threshold is never reached). DB_PREPARED_STATEMENTS=0 turns this off, for a pooler in
+    # transaction mode that cannot keep prepared statements.
+    if _env_int("DB_PREPARED_STATEMENTS", 1):
+        _db["OPTIONS"].setdefault("prepare_threshold", 2**31 - 1)
 elif _db["ENGINE"] == "django.db.backends.sqlite3":
     _db.setdefault("OPTIONS", {})
     _db["OPTIONS"].setdefault("transaction_mode", "IMMEDIATE")

@@ -2,6 +2,8 @@
 
 {% load public %}
 {% byline bylines %}            the linked phrase "By A and B; photos by C"
+{% card article level=3 variant="compact" no_image=False no_dek=False no_byline=False %}
+                                a story's card in a list (headline, kicker, picture, byline)
 {% timestamp moment %}          <time datetime="…">14 November 2026, 09:00 CET</time>
 {{ bylines|byline_plain }}      the same as plain text
 {{ data|json_ld }}              a safe <script type="application/ld+json"> block
@@ -17,6 +19,8 @@ from django.utils.safestring import mark_safe
 from django.utils.timezone import template_localtime
 
 from articles.bylines import byline_html, byline_text
+
+from .images import picture
 
 register = template.Library()
 
@@ -36,6 +40,61 @@ def timestamp(moment):
     local = template_localtime(moment)
     return format_html(
         '<time datetime="{}">{}</time>', date(local, "c"), date(local, "j F Y, H:i T")
+    )
+
+
+# A card in Python rather than an included template: listings show dozens of them, and an
+# include cost each one more than the rest of its page's work put together.
+@register.simple_tag
+def card(a, level=3, variant="", no_image=False, no_dek=False, no_byline=False):
+    """One story in a list: its picture (16:9), kicker or section, headline, standfirst (or a
+    search snippet), byline and date. ``variant``: "lead" or "compact"."""
+    url = a.get_absolute_url()
+    media = ""
+    classes = "card"
+    if variant:
+        classes += f" card--{variant}"
+    if a.lead_image and not no_image:
+        classes += " card--media"
+        sizes = (
+            "(min-width: 64rem) 40rem, 100vw"
+            if variant == "lead"
+            else "(min-width: 64rem) 20rem, (min-width: 40rem) 45vw, 100vw"
+        )
+        media = format_html(
+            '<a class="card__media" href="{}" tabindex="-1" aria-hidden="true">{}</a>',
+            url,
+            picture(a.lead_image, crop="16x9", sizes=sizes, eager=variant == "lead", alt=""),
+        )
+    kicker = a.kicker or (a.section.name if a.section else "")
+    snippet = getattr(a, "snippet", "")
+    if snippet:
+        dek = format_html('<p class="card__dek">{}</p>', snippet)
+    elif a.dek and not no_dek:
+        dek = format_html('<p class="card__dek">{}</p>', a.dek)
+    else:
+        dek = ""
+    bylines = [] if no_byline else a.bylines.all()
+    credit = (
+        format_html('<span class="card__byline">{}</span> · ', byline(bylines)) if bylines else ""
+    )
+    return format_html(
+        '<article class="{}">\n  {}\n  <div class="card__text">\n'
+        '    <p class="card__kicker">{}</p>\n'
+        '    <h{} class="card__headline"><a href="{}">{}</a></h{}>\n'
+        "    {}\n"
+        '    <p class="card__meta">{}{}</p>\n'
+        "  </div>\n</article>",
+        classes,
+        media,
+        kicker,
+        int(level),
+        url,
+        a.headline,
+        int(level),
+        dek,
+        credit,
+        timestamp(a.first_published_at or a.publish_at),
     )
 
 

@@ -1,0 +1,243 @@
+"""The live article page's reads: the story and everything its page shows in two queries.
+
+1. The story by slug, under `Article.objects.published()`: its own columns, its section and lead
+   image, and as JSON arrays its bylines (with each author and photo), sources, corrections,
+   tags and the related stories an editor picked (live ones only, with section and image).
+2. The newest live stories sharing one of its tags, to top the related list up.
+
+Both are `PreparedQuery`s: defined with the ORM, compiled once per process. The rows become
+ordinary model instances with their relations cached, so templates, JSON-LD and URLs work as
+on any loaded article, and a lazy load still fails under the tests' FETCH_RAISE.
+"""
+
+import datetime
+import json
+
+from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
+from django.db import models
+from django.db.models import Exists, OuterRef
+from django.db.models.functions import JSONObject
+from django.utils import timezone
+from taggit.models import TaggedItem
+
+from authors.models import Author
+
+from .json_arrays import json_array_of
+from .models import (
+    Article,
+    Byline,
+    Image,
+    RelatedArticle,
+    Section,
+    _detail_annotations,
+    _utc_moment,
+)
+from .prepared import PreparedQuery
+
+RELATED_LIMIT = 4
+
+
+def _columns(model, *, exclude=()):
+    return [f.attname for f in model._meta.concrete_fields if f.attname not in exclude]
+
+
+ARTICLE_COLUMNS = _columns(Article, exclude={"search_vector"})
+CARD_COLUMNS = [
+    "id",
+    "headline",
+    "slug",
+    "kicker",
+    "dek",
+    "section_id",
+    "lead_image_id",
+    "lead_image_caption",
+    "featured",
+    "status",
+    "publish_at",
+    "first_published_at",
+    "updated_at",
+    "created_at",
+]
+SECTION_COLUMNS = _columns(Section)
+IMAGE_COLUMNS = _columns(Image)
+AUTHOR_COLUMNS = _columns(Author)
+BYLINE_COLUMNS = _columns(Byline)
+
+
+def _prefixed(prefix, columns):
+    return [f"{prefix}__{column}" for column in columns]
+
+
+def _json_fields(prefix, columns):
+    return {f"{prefix}__{column}": f"{prefix}__{column}" for column in columns}
+
+
+def _story(slug, at, article_type):
+    live = Article.objects.published(at=at)
+    picked = RelatedArticle.objects.filter(related__in=live.values("pk"))
+    return (
+        live.filter(slug=slug)
+        .values(
+            *ARTICLE_COLUMNS,
+            *_prefixed("section", SECTION_COLUMNS),
+            *_prefixed("lead_image", IMAGE_COLUMNS),
+        )
+        .annotate(
+            **_detail_annotations(article_type),
+            detail_bylines=json_array_of(
+                Byline.objects.all(),
+                JSONObject(
+                    **{column: column for column in BYLINE_COLUMNS},
+                    **_json_fields("author", AUTHOR_COLUMNS),
+                    **_json_fields("author__photo", IMAGE_COLUMNS),
+                ),
+                link="article",
+            ),
+            detail_picked=json_array_of(
+                picked,
+                JSONObject(
+                    picked_position="position",
+                    picked_id="id",
+                    **_json_fields("related", CARD_COLUMNS),
+                    **_json_fields("related__section", SECTION_COLUMNS),
+                    **_json_fields("related__lead_image", IMAGE_COLUMNS),
+                ),
+                link="article",
+            ),
+        )[:1]
+    )
+
+
+def _sharing_a_tag(article_id, at, article_type):
+    """The newest live stories sharing a tag with the article: walking the publish-time index
+    stops after a handful of matches instead of sorting every story of a big topic."""
+    tagged = TaggedItem.objects.filter(content_type=article_type)
+    its_tags = tagged.filter(object_id=article_id).values("tag_id")
+    sharing = (
+        Article.objects.published(at=at)
+        .filter(Exists(tagged.filter(object_id=OuterRef("pk"), tag_id__in=its_tags)))
+        .exclude(pk=article_id)
+        .order_by("-publish_at", "-id")
+        .values("pk")[: RELATED_LIMIT * 5]
+    )
+    return (
+        Article.objects.published(at=at)
+        .filter(pk__in=sharing)
+        .order_by("-publish_at", "-id")
+        .values(
+            *CARD_COLUMNS,
+            *_prefixed("section", SECTION_COLUMNS),
+            *_prefixed("lead_image", IMAGE_COLUMNS),
+        )[: RELATED_LIMIT * 2]
+    )
+
+
+STORY = PreparedQuery(_story, slug=str, at=datetime.datetime, article_type=int)
+SHARING_A_TAG = PreparedQuery(
+    _sharing_a_tag, article_id=int, at=datetime.datetime, article_type=int
+)
+
+
+def live_article(slug, at=None):
+    """The live article at ``slug`` with its page's parts, or None.
+
+    Returns ``(article, bylines, related)``; sources, corrections and tags are read with
+    ``article.detail_parts()`` as for `ArticleQuerySet.for_detail()`."""
+    at = at or timezone.now()
+    article_type = ContentType.objects.get_for_model(Article).pk
+    rows = STORY.rows(slug=slug, at=at, article_type=article_type)
+    if not rows:
+        return None
+    row = rows[0]
+    article = _instance(Article, row)
+    article.section = _instance(Section, row, "section") if row["section_id"] else None
+    article.lead_image = _instance(Image, row, "lead_image") if row["lead_image_id"] else None
+    for name in ("detail_sources", "detail_corrections", "detail_tags"):
+        setattr(article, name, _json(row[name]) or [])
+
+    bylines = []
+    for data in sorted(_json(row["detail_bylines"]) or [], key=_by_position):
+        byline = _instance(Byline, data, from_json=True)
+        byline.article = article
+        byline.author = _instance(Author, data, "author", from_json=True)
+        byline.author.photo = (
+            _instance(Image, data, "author__photo", from_json=True)
+            if data["author__photo_id"]
+            else None
+        )
+        bylines.append(byline)
+    _cache_prefetched(article, "bylines", bylines)
+
+    picked = sorted(
+        _json(row["detail_picked"]) or [], key=lambda d: (d["picked_position"], d["picked_id"])
+    )
+    related = [_card(data, "related", from_json=True) for data in picked[:RELATED_LIMIT]]
+    # Always asked, even when enough were picked: a page's query count stays fixed.
+    shown = {article.pk, *(story.pk for story in related)}
+    for data in SHARING_A_TAG.rows(article_id=article.pk, at=at, article_type=article_type):
+        if len(related) < RELATED_LIMIT and data["id"] not in shown:
+            related.append(_card(data))
+            shown.add(data["id"])
+    return article, bylines, related
+
+
+def _by_position(data):
+    return (data["position"], data["id"])
+
+
+def _card(data, prefix=None, *, from_json=False):
+    story = _instance(Article, data, prefix, from_json=from_json, columns=CARD_COLUMNS)
+    related_prefix = f"{prefix}__" if prefix else ""
+    story.section = (
+        _instance(Section, data, f"{related_prefix}section", from_json=from_json)
+        if story.section_id
+        else None
+    )
+    story.lead_image = (
+        _instance(Image, data, f"{related_prefix}lead_image", from_json=from_json)
+        if story.lead_image_id
+        else None
+    )
+    return story
+
+
+def _instance(model, data, prefix=None, *, from_json=False, columns=None):
+    """A model instance from the columns ``prefix__<attname>`` of a row (or of a JSON object,
+    whose dates, booleans and nested JSON arrive as text or numbers)."""
+    fields = [f for f in model._meta.concrete_fields if columns is None or f.attname in columns]
+    if model is Article and columns is None:
+        fields = [f for f in fields if f.attname in ARTICLE_COLUMNS]
+    key = f"{prefix}__" if prefix else ""
+    values = [data[key + f.attname] for f in fields]
+    if from_json:
+        values = [_from_json(f, value) for f, value in zip(fields, values, strict=True)]
+    names = {f.attname for f in fields}
+    return model.from_db(
+        "default", names, values, fetch_mode=getattr(settings, "NEWSROOM_FETCH_MODE", None)
+    )
+
+
+def _from_json(field, value):
+    if value is None:
+        return None
+    if isinstance(field, models.DateTimeField):
+        return _utc_moment(value)
+    if isinstance(field, models.BooleanField):
+        return bool(value)
+    if isinstance(field, models.JSONField):
+        return _json(value)
+    return value
+
+
+def _json(value):
+    """A JSON column or element: parsed by the database driver, or still text (SQLite)."""
+    return json.loads(value) if isinstance(value, str) else value
+
+
+def _cache_prefetched(instance, name, objects):
+    """Make ``instance.<name>.all()`` return ``objects`` without a query, as a prefetch does."""
+    queryset = getattr(instance, name).get_queryset()
+    queryset._result_cache = objects
+    queryset._prefetch_done = True
+    instance._prefetched_objects_cache = {name: queryset}
