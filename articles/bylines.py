@@ -5,17 +5,21 @@ each role's people in their byline order. The same phrase serves the article pag
 (names linked to author pages) and feeds (plain text).
 """
 
+import functools
+
 from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import mark_safe
-from django.utils.translation import gettext
+from django.utils.translation import get_language, gettext
 
 from .models import Byline
 
 Role = Byline.Role
 
 
-def _role_phrases():
+@functools.cache
+def _role_phrases(language):
     # Each phrase takes the names already joined; "with" continues the "By ..." clause.
+    # Remembered per language: a listing asks for them once per card.
     return {
         Role.WRITTEN_BY: gettext("By %(names)s"),
         Role.WITH: gettext("with %(names)s"),
@@ -59,7 +63,7 @@ def credited_authors(bylines):
 
 
 def _phrase(bylines, render_name, escape):
-    phrases = _role_phrases()
+    phrases = _role_phrases(get_language())
     clauses = []
     for role, authors in authors_by_role(bylines):
         template = escape(phrases[role])

@@ -308,11 +308,12 @@ class ArticleQuerySet(models.QuerySet):
     # Public query shapes: a page costs a fixed, small number of queries however much it shows.
     # None of them reads `search_vector`: no page shows it, and it is as long as the body.
     def for_listing(self):
-        """Cards in a list: section and lead image joined, bylines with their authors."""
+        """Cards in a list: section and lead image joined, bylines with their authors. No body:
+        a card never shows it, and it is most of a story's row."""
         return public_fetch_mode(
             self.select_related("section", "lead_image")
             .prefetch_related(bylines_prefetch())
-            .defer("search_vector")
+            .defer("body", "search_vector")
         )
 
     def for_cards(self):

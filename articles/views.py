@@ -5,6 +5,7 @@ per-request nonce, so one cached copy serves every reader.
 """
 
 from datetime import datetime, time, timedelta
+from itertools import chain
 
 from django import forms
 from django.conf import settings
@@ -115,27 +116,31 @@ def gone_response(request):
 
 def home(request):
     now = timezone.now()
-    live = public_fetch_mode(
-        Article.objects.published(at=now).select_related("section", "lead_image")
-    )
-    lead = live.filter(featured=True).first()
-    # One indexed read of the newest stories feeds both the top list and the section blocks
-    # (a window over every published story would sort the whole archive on each visit).
-    pool = list(live.exclude(pk=lead.pk if lead else None)[:HOME_POOL])
-    if lead is None and pool:
-        lead = pool.pop(0)
-    newest = pool[:16]
+    live = Article.objects.published(at=now)
+    lead_pk = live.filter(featured=True).values_list("pk", flat=True).first()
+    # One indexed read of the newest stories' ids feeds both the top list and the section
+    # blocks (a window over every published story would sort the whole archive on each
+    # visit); only the stories shown are then loaded, with their bylines.
+    pool = list(live.exclude(pk=lead_pk).values_list("pk", "section_id")[:HOME_POOL])
+    if lead_pk is None and pool:
+        lead_pk = pool.pop(0)[0]
+    newest_pks = [pk for pk, _ in pool[:16]]
     sections = navigation_sections()
-    by_section = []
+    section_pks = {}
     for section in sections:
-        stories = [a for a in pool if a.section_id == section.pk][:3]
-        if not stories and len(pool) >= HOME_POOL - 1:
+        pks = [pk for pk, section_id in pool if section_id == section.pk][:3]
+        if not pks and len(pool) >= HOME_POOL - 1:
             # A quiet section with nothing among the newest stories: one short indexed read.
-            stories = list(live.exclude(pk=lead.pk if lead else None).filter(section=section)[:3])
-        by_section += stories
-    everything = [a for a in [lead, *newest, *by_section] if a is not None]
-    everything = list({a.pk: a for a in everything}.values())
-    prefetch_related_objects(everything, bylines_prefetch())
+            pks = list(
+                live.exclude(pk=lead_pk).filter(section=section).values_list("pk", flat=True)[:3]
+            )
+        section_pks[section.pk] = pks
+    wanted = {lead_pk, *newest_pks, *chain.from_iterable(section_pks.values())} - {None}
+    loaded = {a.pk: a for a in live.filter(pk__in=wanted).for_listing()} if wanted else {}
+    lead = loaded.get(lead_pk)
+    newest = [loaded[pk] for pk in newest_pks if pk in loaded]
+    by_section = [loaded[pk] for pks in section_pks.values() for pk in pks if pk in loaded]
+    everything = list(loaded.values())
 
     per_section = []
     for section in sections:
