@@ -11,6 +11,7 @@ on any loaded article, and a lazy load still fails under the tests' FETCH_RAISE.
 """
 
 import datetime
+import functools
 import json
 
 from django.conf import settings
@@ -42,8 +43,8 @@ def _columns(model, *, exclude=()):
     return [f.attname for f in model._meta.concrete_fields if f.attname not in exclude]
 
 
-ARTICLE_COLUMNS = _columns(Article, exclude={"search_vector"})
-CARD_COLUMNS = [
+ARTICLE_COLUMNS = tuple(_columns(Article, exclude={"search_vector"}))
+CARD_COLUMNS = (
     "id",
     "headline",
     "slug",
@@ -58,7 +59,7 @@ CARD_COLUMNS = [
     "first_published_at",
     "updated_at",
     "created_at",
-]
+)
 SECTION_COLUMNS = _columns(Section)
 IMAGE_COLUMNS = _columns(Image)
 AUTHOR_COLUMNS = _columns(Author)
@@ -205,29 +206,37 @@ def _card(data, prefix=None, *, from_json=False):
 def _instance(model, data, prefix=None, *, from_json=False, columns=None):
     """A model instance from the columns ``prefix__<attname>`` of a row (or of a JSON object,
     whose dates, booleans and nested JSON arrive as text or numbers)."""
-    fields = [f for f in model._meta.concrete_fields if columns is None or f.attname in columns]
-    if model is Article and columns is None:
-        fields = [f for f in fields if f.attname in ARTICLE_COLUMNS]
-    key = f"{prefix}__" if prefix else ""
-    values = [data[key + f.attname] for f in fields]
+    names, keys, converters = _layout(model, prefix, from_json, columns)
+    values = [data[key] for key in keys]
     if from_json:
-        values = [_from_json(f, value) for f, value in zip(fields, values, strict=True)]
-    names = {f.attname for f in fields}
+        values = [
+            value if convert is None or value is None else convert(value)
+            for convert, value in zip(converters, values, strict=True)
+        ]
     return model.from_db(
         "default", names, values, fetch_mode=getattr(settings, "NEWSROOM_FETCH_MODE", None)
     )
 
 
-def _from_json(field, value):
-    if value is None:
-        return None
+@functools.cache
+def _layout(model, prefix, from_json, columns):
+    """Which fields an instance is built from, where each is read, and how JSON values are
+    turned back into Python ones: worked out once per shape."""
+    wanted = columns or (ARTICLE_COLUMNS if model is Article else None)
+    fields = [f for f in model._meta.concrete_fields if wanted is None or f.attname in wanted]
+    key = f"{prefix}__" if prefix else ""
+    converters = [_json_converter(f) for f in fields] if from_json else None
+    return frozenset(f.attname for f in fields), [key + f.attname for f in fields], converters
+
+
+def _json_converter(field):
     if isinstance(field, models.DateTimeField):
-        return _utc_moment(value)
+        return _utc_moment
     if isinstance(field, models.BooleanField):
-        return bool(value)
+        return bool
     if isinstance(field, models.JSONField):
-        return _json(value)
-    return value
+        return _json
+    return None
 
 
 def _json(value):

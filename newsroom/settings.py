@@ -153,8 +153,12 @@ if _db["ENGINE"] == "django.db.backends.postgresql":
     # planning them cost PostgreSQL more than running them. Nothing else is prepared (the
     # threshold is never reached). DB_PREPARED_STATEMENTS=0 turns this off, for a pooler in
     # transaction mode that cannot keep prepared statements.
+    # They use one generic plan, made once per connection: their parameters (a slug, an id,
+    # the time) do not change the best plan, and re-planning cost more than running them.
+    # `plan_cache_mode` only concerns prepared statements.
     if _env_int("DB_PREPARED_STATEMENTS", 1):
         _db["OPTIONS"].setdefault("prepare_threshold", 2**31 - 1)
+        _db["OPTIONS"]["options"] += " -c plan_cache_mode=force_generic_plan"
 elif _db["ENGINE"] == "django.db.backends.sqlite3":
     _db.setdefault("OPTIONS", {})
     _db["OPTIONS"].setdefault("transaction_mode", "IMMEDIATE")
