@@ -5,11 +5,13 @@ photographer's GPS position), XMP, comments and ICC blobs never reach the public
 that is both a JPEG and an HTML page comes out as just a JPEG.
 """
 
+import functools
 import io
 import os
 import tempfile
 import warnings
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -48,8 +50,7 @@ class RenditionSpec:
         return f"w{self.width}" if self.crop == "original" else f"{self.crop}-w{self.width}"
 
 
-@dataclass(frozen=True)
-class StoredRendition:
+class StoredRendition(NamedTuple):
     """One entry of `Image.rendition_index`: a stored rendition, known without a query."""
 
     crop: str
@@ -61,7 +62,19 @@ class StoredRendition:
 
     @property
     def url(self):
-        return default_storage.url(self.name)
+        return storage_url(self.name)
+
+
+def storage_url(name):
+    """The public URL of a stored file. Remembered per process: a page draws dozens of
+    rendition URLs, each the same for as long as the storage settings are."""
+    return _storage_url(name, settings.MEDIA_URL, id(settings.STORAGES))
+
+
+@functools.lru_cache(maxsize=20_000)
+def _storage_url(name, media_url, storages):
+    # `media_url` and `storages` are part of the key only: a settings change reaches here.
+    return default_storage.url(name)
 
 
 def crop_of(spec):

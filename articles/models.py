@@ -227,14 +227,22 @@ class Image(models.Model):
         return images.read_index(self.rendition_index)
 
     def renditions_by_format(self, crop="original"):
-        """{format: [renditions narrowest first]} for one crop."""
-        found = {}
-        for rendition in self.stored_renditions():
-            if rendition.crop == crop:
-                found.setdefault(rendition.format, []).append(rendition)
-        for renditions in found.values():
-            renditions.sort(key=lambda r: r.width)
-        return found
+        """{format: [renditions narrowest first]} for one crop. Worked out once per loaded
+        image and index: a page draws the same picture in its body, its social card and its
+        structured data."""
+        index = self.rendition_index
+        memo = self.__dict__.get("_renditions_memo")
+        if memo is None or memo[0] is not index:
+            memo = self.__dict__["_renditions_memo"] = (index, {})
+        if crop not in memo[1]:
+            found = {}
+            for rendition in self.stored_renditions():
+                if rendition.crop == crop:
+                    found.setdefault(rendition.format, []).append(rendition)
+            for renditions in found.values():
+                renditions.sort(key=lambda r: r.width)
+            memo[1][crop] = found
+        return memo[1][crop]
 
     def rendition(self, crop="original", width=1200, fmt=None):
         """The fallback-format (or ``fmt``) rendition closest to ``width``, or None."""
