@@ -1,11 +1,11 @@
-"""The live article page's reads: the story and everything its page shows in two queries.
+"""The live article page's read: the story and everything its page shows in one query.
 
-1. The story by slug, under `Article.objects.published()`: its own columns, its section and lead
-   image, and as JSON arrays its bylines (with each author and photo), sources, corrections,
-   tags and the related stories an editor picked (live ones only, with section and image).
-2. The newest live stories sharing one of its tags, to top the related list up.
+The story by slug, under `Article.objects.published()`: its own columns, its section and lead
+image, and as JSON arrays its bylines (with each author and photo), sources, corrections, tags,
+the related stories an editor picked and the newest stories sharing one of its tags (live ones
+only, with section and image).
 
-Both are `PreparedQuery`s: defined with the ORM, compiled once per process. The rows become
+It is a `PreparedQuery`: defined with the ORM, compiled once per process. The row becomes
 ordinary model instances with their relations cached, so templates, JSON-LD and URLs work as
 on any loaded article, and a lazy load still fails under the tests' FETCH_RAISE.
 """
@@ -24,7 +24,7 @@ from taggit.models import TaggedItem
 
 from authors.models import Author
 
-from .json_arrays import json_array_of
+from .json_arrays import JSONArraySubquery, json_array_of
 from .models import (
     Article,
     Byline,
@@ -106,38 +106,36 @@ def _story(slug, at, article_type):
                 ),
                 link="article",
             ),
+            detail_sharing=JSONArraySubquery(_sharing_a_tag(at, article_type)),
         )[:1]
     )
 
 
-def _sharing_a_tag(article_id, at, article_type):
-    """The newest live stories sharing a tag with the article: walking the publish-time index
-    stops after a handful of matches instead of sorting every story of a big topic."""
+def _sharing_a_tag(at, article_type):
+    """The newest live stories sharing a tag with the outer article: walking the publish-time
+    index stops after a handful of matches instead of sorting every story of a big topic."""
     tagged = TaggedItem.objects.filter(content_type=article_type)
-    its_tags = tagged.filter(object_id=article_id).values("tag_id")
-    sharing = (
-        Article.objects.published(at=at)
-        .filter(Exists(tagged.filter(object_id=OuterRef("pk"), tag_id__in=its_tags)))
-        .exclude(pk=article_id)
-        .order_by("-publish_at", "-id")
-        .values("pk")[: RELATED_LIMIT * 5]
-    )
+    # Inside: the candidate's tagged items (1), the candidate (2), the outer article (3).
+    its_tags = tagged.filter(object_id=OuterRef(OuterRef(OuterRef("pk")))).values("tag_id")
+    # The editor's picks come first anyway: left out here, so a handful of rows is enough.
+    picked = RelatedArticle.objects.filter(article=OuterRef(OuterRef("pk"))).values("related_id")
     return (
         Article.objects.published(at=at)
-        .filter(pk__in=sharing)
+        .filter(Exists(tagged.filter(object_id=OuterRef("pk"), tag_id__in=its_tags)))
+        .exclude(pk=OuterRef("pk"))
+        .exclude(pk__in=picked)
         .order_by("-publish_at", "-id")
         .values(
-            *CARD_COLUMNS,
-            *_prefixed("section", SECTION_COLUMNS),
-            *_prefixed("lead_image", IMAGE_COLUMNS),
-        )[: RELATED_LIMIT * 2]
+            item=JSONObject(
+                **{column: column for column in CARD_COLUMNS},
+                **_json_fields("section", SECTION_COLUMNS),
+                **_json_fields("lead_image", IMAGE_COLUMNS),
+            )
+        )[:RELATED_LIMIT]
     )
 
 
 STORY = PreparedQuery(_story, slug=str, at=datetime.datetime, article_type=int)
-SHARING_A_TAG = PreparedQuery(
-    _sharing_a_tag, article_id=int, at=datetime.datetime, article_type=int
-)
 
 
 def live_article(slug, at=None):
@@ -174,12 +172,13 @@ def live_article(slug, at=None):
         _json(row["detail_picked"]) or [], key=lambda d: (d["picked_position"], d["picked_id"])
     )
     related = [_card(data, "related", from_json=True) for data in picked[:RELATED_LIMIT]]
-    # Always asked, even when enough were picked: a page's query count stays fixed.
     shown = {article.pk, *(story.pk for story in related)}
-    for data in SHARING_A_TAG.rows(article_id=article.pk, at=at, article_type=article_type):
-        if len(related) < RELATED_LIMIT and data["id"] not in shown:
-            related.append(_card(data))
-            shown.add(data["id"])
+    sharing = [_card(data, from_json=True) for data in _json(row["detail_sharing"]) or []]
+    sharing.sort(key=lambda story: (story.publish_at, story.pk), reverse=True)
+    for story in sharing:
+        if len(related) < RELATED_LIMIT and story.pk not in shown:
+            related.append(story)
+            shown.add(story.pk)
     return article, bylines, related
 
 

@@ -5,6 +5,9 @@
 is ``JSON_GROUP_ARRAY(JSON_OBJECT(...))`` on SQLite and ``JSONB_AGG(JSONB_BUILD_OBJECT(...))`` on
 PostgreSQL. The order of the elements is not promised by either database inside a subquery:
 readers sort them by keys carried in each element.
+
+`JSONArraySubquery` does the same for any subquery selecting one JSON object per row as
+``item``, sliced and ordered as it likes (the newest few stories sharing a tag).
 """
 
 from django.db.models import Aggregate, JSONField, OuterRef, Subquery
@@ -31,3 +34,18 @@ def json_array_of(queryset, element, *, link):
         .values("items")
     )
     return Subquery(grouped, output_field=JSONField())
+
+
+class JSONArraySubquery(Subquery):
+    """The ``item`` column of each row of a subquery, as one JSON array (NULL for no rows)."""
+
+    output_field = JSONField()
+    template = '(SELECT JSON_GROUP_ARRAY(JSON("_rows"."item")) FROM (%(subquery)s) "_rows")'
+
+    def as_postgresql(self, compiler, connection, **extra_context):
+        return super().as_sql(
+            compiler,
+            connection,
+            template='(SELECT JSONB_AGG("_rows"."item") FROM (%(subquery)s) "_rows")',
+            **extra_context,
+        )

@@ -159,3 +159,22 @@ def test_addresses_reversed_once_match_django_and_follow_the_script_prefix(db):
     finally:
         set_script_prefix("/")
     assert reverse_path("articles:detail", **args).startswith("/world/")
+
+
+def test_related_stories_show_a_pick_sharing_a_tag_once_and_fill_up_with_the_newest(story):
+    now = timezone.now()
+    sharing = [
+        make_article(
+            headline=f"Ports {hours}h ago", tags=["Ports"], publish_at=now - timedelta(hours=hours)
+        )
+        for hours in (5, 2, 9, 3, 7, 4)
+    ]
+    RelatedArticle.objects.create(article=story, related=sharing[1], position=0)  # 2h ago
+
+    _, _, related = live_article(story.slug)
+    assert [a.headline for a in related] == [
+        "Ports 2h ago",
+        "Ports 3h ago",
+        "Ports 4h ago",
+        "Ports 5h ago",
+    ]
