@@ -3,7 +3,7 @@
 The story by slug, under `Article.objects.published()`: its own columns, its section and lead
 image, and as JSON arrays its bylines (with each author and photo), sources, corrections, tags,
 the related stories an editor picked and the newest stories sharing one of its tags (live ones
-only, with section and image).
+only, with section and image), and the site's sections for the navigation.
 
 It is a `PreparedQuery`: defined with the ORM, compiled once per process. The row becomes
 ordinary model instances with their relations cached, so templates, JSON-LD and URLs work as
@@ -18,13 +18,12 @@ from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.db.models import Exists, OuterRef
-from django.db.models.functions import JSONObject
 from django.utils import timezone
 from taggit.models import TaggedItem
 
 from authors.models import Author
 
-from .json_arrays import JSONArraySubquery, json_array_of
+from .json_arrays import JSONArraySubquery, JSONRow, json_array_of
 from .models import (
     Article,
     Byline,
@@ -88,7 +87,7 @@ def _story(slug, at, article_type):
             **_detail_annotations(article_type),
             detail_bylines=json_array_of(
                 Byline.objects.all(),
-                JSONObject(
+                JSONRow(
                     **{column: column for column in BYLINE_COLUMNS},
                     **_json_fields("author", AUTHOR_COLUMNS),
                     **_json_fields("author__photo", IMAGE_COLUMNS),
@@ -97,7 +96,7 @@ def _story(slug, at, article_type):
             ),
             detail_picked=json_array_of(
                 picked,
-                JSONObject(
+                JSONRow(
                     picked_position="position",
                     picked_id="id",
                     **_json_fields("related", CARD_COLUMNS),
@@ -107,6 +106,12 @@ def _story(slug, at, article_type):
                 link="article",
             ),
             detail_sharing=JSONArraySubquery(_sharing_a_tag(at, article_type)),
+            # The navigation too: read here, it costs the page no cache round trip.
+            detail_navigation=JSONArraySubquery(
+                Section.objects.order_by().values(
+                    item=JSONRow(**{column: column for column in SECTION_COLUMNS})
+                )
+            ),
         )[:1]
     )
 
@@ -126,7 +131,7 @@ def _sharing_a_tag(at, article_type):
         .exclude(pk__in=picked)
         .order_by("-publish_at", "-id")
         .values(
-            item=JSONObject(
+            item=JSONRow(
                 **{column: column for column in CARD_COLUMNS},
                 **_json_fields("section", SECTION_COLUMNS),
                 **_json_fields("lead_image", IMAGE_COLUMNS),
@@ -141,8 +146,9 @@ STORY = PreparedQuery(_story, slug=str, at=datetime.datetime, article_type=int)
 def live_article(slug, at=None):
     """The live article at ``slug`` with its page's parts, or None.
 
-    Returns ``(article, bylines, related)``; sources, corrections and tags are read with
-    ``article.detail_parts()`` as for `ArticleQuerySet.for_detail()`."""
+    Returns ``(article, bylines, related, sections)``, the sections in navigation order;
+    sources, corrections and tags are read with ``article.detail_parts()`` as for
+    `ArticleQuerySet.for_detail()`."""
     at = at or timezone.now()
     article_type = ContentType.objects.get_for_model(Article).pk
     rows = STORY.rows(slug=slug, at=at, article_type=article_type)
@@ -179,7 +185,11 @@ def live_article(slug, at=None):
         if len(related) < RELATED_LIMIT and story.pk not in shown:
             related.append(story)
             shown.add(story.pk)
-    return article, bylines, related
+    sections = [
+        _instance(Section, data, from_json=True) for data in _json(row["detail_navigation"]) or []
+    ]
+    sections.sort(key=lambda section: (section.position, section.name))
+    return article, bylines, related, sections
 
 
 def _by_position(data):

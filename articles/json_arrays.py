@@ -8,9 +8,15 @@ readers sort them by keys carried in each element.
 
 `JSONArraySubquery` does the same for any subquery selecting one JSON object per row as
 ``item``, sliced and ordered as it likes (the newest few stories sharing a tag).
+
+`JSONRow` is Django's `JSONObject` with its keys written into the SQL instead of sent as
+parameters: they are the code's own field names, and an article's query has a hundred of them.
 """
 
-from django.db.models import Aggregate, JSONField, OuterRef, Subquery
+import re
+
+from django.db.models import Aggregate, Expression, JSONField, OuterRef, Subquery, TextField
+from django.db.models.functions import JSONObject
 
 
 class JSONGroupArray(Aggregate):
@@ -48,4 +54,28 @@ class JSONArraySubquery(Subquery):
             connection,
             template='(SELECT JSONB_AGG("_rows"."item") FROM (%(subquery)s) "_rows")',
             **extra_context,
+        )
+
+
+class _Key(Expression):
+    output_field = TextField()
+
+    def __init__(self, name):
+        if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
+            raise ValueError(f"JSONRow keys are plain names, not {name!r}")
+        super().__init__()
+        self.name = name
+
+    def as_sql(self, compiler, connection):
+        return f"'{self.name}'", ()
+
+
+class JSONRow(JSONObject):
+    def __init__(self, **fields):
+        super().__init__(**fields)
+        self.set_source_expressions(
+            [
+                _Key(expression.value) if index % 2 == 0 else expression
+                for index, expression in enumerate(self.get_source_expressions())
+            ]
         )

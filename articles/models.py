@@ -19,7 +19,6 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
-from django.db.models.functions import JSONObject
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.html import strip_tags
@@ -28,7 +27,7 @@ from taggit.managers import TaggableManager
 from taggit.models import Tag, TaggedItem
 
 from . import images
-from .json_arrays import json_array_of
+from .json_arrays import JSONRow, json_array_of
 from .paths import reverse_path
 from .sanitize import sanitize_body
 from .slugs import unique_slug
@@ -349,7 +348,7 @@ def _detail_annotations(article_type_id):
     return {
         "detail_sources": json_array_of(
             ArticleSource.objects.all(),
-            JSONObject(
+            JSONRow(
                 id="id",
                 relation="relation",
                 original_url="original_url",
@@ -366,12 +365,12 @@ def _detail_annotations(article_type_id):
         ),
         "detail_corrections": json_array_of(
             Correction.objects.all(),
-            JSONObject(id="id", kind="kind", text="text", created_at="created_at"),
+            JSONRow(id="id", kind="kind", text="text", created_at="created_at"),
             link="article",
         ),
         "detail_tags": json_array_of(
             TaggedItem.objects.filter(content_type=article_type_id),
-            JSONObject(id="id", tag_id="tag__id", name="tag__name", slug="tag__slug"),
+            JSONRow(id="id", tag_id="tag__id", name="tag__name", slug="tag__slug"),
             link="object_id",
         ),
     }

@@ -348,11 +348,12 @@ def article_detail(request, section, year, month, day, slug):
     found = live_article(slug)
     if found is None:
         return _moved_or_gone(request, slug)
-    article, bylines, related = found
+    article, bylines, related, sections = found
     if request.path != article.get_absolute_url():
         # Wrong date or section in an otherwise valid address: send readers to the real one.
         return HttpResponsePermanentRedirect(article.get_absolute_url())
     context = article_context(article, request, bylines=bylines, related=related)
+    context["nav_sections"] = sections
     response = render(request, "articles/article_detail.html", context)
     return add_cache_keys(response, *_article_page_keys(article, context))
 

@@ -9,7 +9,7 @@ from django.urls import reverse, set_script_prefix
 from django.utils import timezone
 
 from articles.article_page import live_article
-from articles.models import Article, Byline, RelatedArticle
+from articles.models import Article, Byline, RelatedArticle, Section
 from articles.paths import reverse_path
 from articles.prepared import PreparedQuery
 from authors.models import Author
@@ -92,7 +92,7 @@ def story(db):
 
 
 def test_the_live_article_comes_with_its_section_image_and_bylines_in_order(story):
-    article, bylines, related = live_article(story.slug)
+    article, bylines, related, sections = live_article(story.slug)
     assert article == story
     assert article.body == story.body and article.publish_at == story.publish_at
     assert article.section.name == "World"
@@ -109,6 +109,7 @@ def test_the_live_article_comes_with_its_section_image_and_bylines_in_order(stor
     assert [t.name for t in parts.tags] == ["Ports", "Strikes"]
     assert [s.source.name for s in parts.sources] == ["Wire Agency"]
     assert article.get_absolute_url() == story.get_absolute_url()
+    assert sections == list(Section.objects.all())  # the navigation, in its order
 
 
 def test_the_live_article_is_none_unless_readers_may_see_it(story):
@@ -131,7 +132,7 @@ def test_related_stories_are_picks_in_order_then_the_newest_sharing_a_tag(story)
     make_article(headline="Newest, unrelated", tags=["Weather"])
     make_article(headline="Picked first", tags=["Ports"])  # same headline, not the pick
 
-    _, _, related = live_article(story.slug)
+    _, _, related, _ = live_article(story.slug)
     assert [a.headline for a in related] == [
         "Picked first",
         "Picked second",
@@ -143,7 +144,7 @@ def test_related_stories_are_picks_in_order_then_the_newest_sharing_a_tag(story)
 
 
 def test_an_author_read_with_the_article_has_every_field(story):
-    _, bylines, _ = live_article(story.slug)
+    _, bylines, _, _ = live_article(story.slug)
     stored = Author.objects.get(name="Ana Lee")
     loaded = bylines[0].author
     for field in Author._meta.concrete_fields:
@@ -171,7 +172,7 @@ def test_related_stories_show_a_pick_sharing_a_tag_once_and_fill_up_with_the_new
     ]
     RelatedArticle.objects.create(article=story, related=sharing[1], position=0)  # 2h ago
 
-    _, _, related = live_article(story.slug)
+    _, _, related, _ = live_article(story.slug)
     assert [a.headline for a in related] == [
         "Ports 2h ago",
         "Ports 3h ago",
