@@ -17,7 +17,7 @@ import json
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 from taggit.models import TaggedItem
 
@@ -172,7 +172,7 @@ def live_article(slug, at=None):
             else None
         )
         bylines.append(byline)
-    _cache_prefetched(article, "bylines", bylines)
+    _cache_prefetched(article, "bylines", bylines, Byline)
 
     picked = sorted(
         _json(row["detail_picked"]) or [], key=lambda d: (d["picked_position"], d["picked_id"])
@@ -253,9 +253,9 @@ def _json(value):
     return json.loads(value) if isinstance(value, str) else value
 
 
-def _cache_prefetched(instance, name, objects):
+def _cache_prefetched(instance, name, objects, model):
     """Make ``instance.<name>.all()`` return ``objects`` without a query, as a prefetch does."""
-    queryset = getattr(instance, name).get_queryset()
+    queryset = QuerySet(model=model)
     queryset._result_cache = objects
     queryset._prefetch_done = True
     instance._prefetched_objects_cache = {name: queryset}
