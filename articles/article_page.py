@@ -11,13 +11,9 @@ on any loaded article, and a lazy load still fails under the tests' FETCH_RAISE.
 """
 
 import datetime
-import functools
-import json
 
-from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
-from django.db import models
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from taggit.models import TaggedItem
 
@@ -31,9 +27,9 @@ from .models import (
     RelatedArticle,
     Section,
     _detail_annotations,
-    _utc_moment,
 )
 from .prepared import PreparedQuery
+from .rows import cache_prefetched, instance, json_value
 
 RELATED_LIMIT = 4
 
@@ -155,38 +151,39 @@ def live_article(slug, at=None):
     if not rows:
         return None
     row = rows[0]
-    article = _instance(Article, row)
-    article.section = _instance(Section, row, "section") if row["section_id"] else None
-    article.lead_image = _instance(Image, row, "lead_image") if row["lead_image_id"] else None
+    article = instance(Article, row, columns=ARTICLE_COLUMNS)
+    article.section = instance(Section, row, "section") if row["section_id"] else None
+    article.lead_image = instance(Image, row, "lead_image") if row["lead_image_id"] else None
     for name in ("detail_sources", "detail_corrections", "detail_tags"):
-        setattr(article, name, _json(row[name]) or [])
+        setattr(article, name, json_value(row[name]) or [])
 
     bylines = []
-    for data in sorted(_json(row["detail_bylines"]) or [], key=_by_position):
-        byline = _instance(Byline, data, from_json=True)
+    for data in sorted(json_value(row["detail_bylines"]) or [], key=_by_position):
+        byline = instance(Byline, data, from_json=True)
         byline.article = article
-        byline.author = _instance(Author, data, "author", from_json=True)
+        byline.author = instance(Author, data, "author", from_json=True)
         byline.author.photo = (
-            _instance(Image, data, "author__photo", from_json=True)
+            instance(Image, data, "author__photo", from_json=True)
             if data["author__photo_id"]
             else None
         )
         bylines.append(byline)
-    _cache_prefetched(article, "bylines", bylines, Byline)
+    cache_prefetched(article, "bylines", bylines, Byline)
 
     picked = sorted(
-        _json(row["detail_picked"]) or [], key=lambda d: (d["picked_position"], d["picked_id"])
+        json_value(row["detail_picked"]) or [], key=lambda d: (d["picked_position"], d["picked_id"])
     )
     related = [_card(data, "related", from_json=True) for data in picked[:RELATED_LIMIT]]
     shown = {article.pk, *(story.pk for story in related)}
-    sharing = [_card(data, from_json=True) for data in _json(row["detail_sharing"]) or []]
+    sharing = [_card(data, from_json=True) for data in json_value(row["detail_sharing"]) or []]
     sharing.sort(key=lambda story: (story.publish_at, story.pk), reverse=True)
     for story in sharing:
         if len(related) < RELATED_LIMIT and story.pk not in shown:
             related.append(story)
             shown.add(story.pk)
     sections = [
-        _instance(Section, data, from_json=True) for data in _json(row["detail_navigation"]) or []
+        instance(Section, data, from_json=True)
+        for data in json_value(row["detail_navigation"]) or []
     ]
     sections.sort(key=lambda section: (section.position, section.name))
     return article, bylines, related, sections
@@ -197,65 +194,16 @@ def _by_position(data):
 
 
 def _card(data, prefix=None, *, from_json=False):
-    story = _instance(Article, data, prefix, from_json=from_json, columns=CARD_COLUMNS)
+    story = instance(Article, data, prefix, from_json=from_json, columns=CARD_COLUMNS)
     related_prefix = f"{prefix}__" if prefix else ""
     story.section = (
-        _instance(Section, data, f"{related_prefix}section", from_json=from_json)
+        instance(Section, data, f"{related_prefix}section", from_json=from_json)
         if story.section_id
         else None
     )
     story.lead_image = (
-        _instance(Image, data, f"{related_prefix}lead_image", from_json=from_json)
+        instance(Image, data, f"{related_prefix}lead_image", from_json=from_json)
         if story.lead_image_id
         else None
     )
     return story
-
-
-def _instance(model, data, prefix=None, *, from_json=False, columns=None):
-    """A model instance from the columns ``prefix__<attname>`` of a row (or of a JSON object,
-    whose dates, booleans and nested JSON arrive as text or numbers)."""
-    names, keys, converters = _layout(model, prefix, from_json, columns)
-    values = [data[key] for key in keys]
-    if from_json:
-        values = [
-            value if convert is None or value is None else convert(value)
-            for convert, value in zip(converters, values, strict=True)
-        ]
-    return model.from_db(
-        "default", names, values, fetch_mode=getattr(settings, "NEWSROOM_FETCH_MODE", None)
-    )
-
-
-@functools.cache
-def _layout(model, prefix, from_json, columns):
-    """Which fields an instance is built from, where each is read, and how JSON values are
-    turned back into Python ones: worked out once per shape."""
-    wanted = columns or (ARTICLE_COLUMNS if model is Article else None)
-    fields = [f for f in model._meta.concrete_fields if wanted is None or f.attname in wanted]
-    key = f"{prefix}__" if prefix else ""
-    converters = [_json_converter(f) for f in fields] if from_json else None
-    return frozenset(f.attname for f in fields), [key + f.attname for f in fields], converters
-
-
-def _json_converter(field):
-    if isinstance(field, models.DateTimeField):
-        return _utc_moment
-    if isinstance(field, models.BooleanField):
-        return bool
-    if isinstance(field, models.JSONField):
-        return _json
-    return None
-
-
-def _json(value):
-    """A JSON column or element: parsed by the database driver, or still text (SQLite)."""
-    return json.loads(value) if isinstance(value, str) else value
-
-
-def _cache_prefetched(instance, name, objects, model):
-    """Make ``instance.<name>.all()`` return ``objects`` without a query, as a prefetch does."""
-    queryset = QuerySet(model=model)
-    queryset._result_cache = objects
-    queryset._prefetch_done = True
-    instance._prefetched_objects_cache = {name: queryset}

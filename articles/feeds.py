@@ -93,10 +93,7 @@ class LatestFeed(Feed):
     def items(self, obj=None):
         return list(
             public_fetch_mode(
-                self.published(obj)
-                .for_listing()
-                .prefetch_related("tags")
-                .order_by("-publish_at", "-id")
+                self.published(obj).for_listing().with_tag_list().order_by("-publish_at", "-id")
             )[:FEED_LENGTH]
         )
 
@@ -125,7 +122,7 @@ class LatestFeed(Feed):
 
     def item_categories(self, item):
         names = [item.section.name] if item.section_id else []
-        return [strip_tags(name) for name in names + [tag.name for tag in item.tags.all()]]
+        return [strip_tags(name) for name in names + [tag.name for tag in item.tag_list()]]
 
     def item_enclosures(self, item):
         image = item.lead_image

@@ -4,7 +4,6 @@
 Every public path starts from it.
 """
 
-import datetime
 import functools
 import math
 import re
@@ -20,7 +19,6 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 from django.utils.html import strip_tags
 from django.utils.translation import gettext_lazy as _
 from taggit.managers import TaggableManager
@@ -29,6 +27,7 @@ from taggit.models import Tag, TaggedItem
 from . import images
 from .json_arrays import JSONRow, json_array_of
 from .paths import reverse_path
+from .rows import cache_prefetched, instance, json_value, utc_moment
 from .sanitize import sanitize_body
 from .slugs import unique_slug
 
@@ -315,19 +314,28 @@ class ArticleQuerySet(models.QuerySet):
     # Public query shapes: a page costs a fixed, small number of queries however much it shows.
     # None of them reads `search_vector`: no page shows it, and it is as long as the body.
     def for_listing(self):
-        """Cards in a list: section and lead image joined, bylines with their authors. No body:
-        a card never shows it, and it is most of a story's row."""
-        return public_fetch_mode(
+        """Cards in a list: section and lead image joined, bylines with their authors' names
+        carried on each story's row as a JSON array (no prefetch query, and no queryset built
+        per story to hold them). No body: a card never shows it, and it is most of a row."""
+        queryset = public_fetch_mode(
             self.select_related("section", "lead_image")
-            .prefetch_related(bylines_prefetch())
             .defer("body", "search_vector")
+            .annotate(listing_bylines=_listing_bylines())
         )
+        queryset._iterable_class = ListingIterable
+        return queryset
 
     def for_cards(self):
         """Cards without bylines or text (related stories): no body, no bylines query."""
         return public_fetch_mode(
             self.select_related("section", "lead_image").defer("body", "search_vector")
         )
+
+    def with_tag_list(self):
+        """Each article's tags as a JSON array on its row (read them with `tag_list()`): a list
+        naming every story's tags (feeds) costs no query per story to hold them."""
+        article_type = ContentType.objects.get_for_model(Article)
+        return self.annotate(detail_tags=_detail_annotations(article_type.pk)["detail_tags"])
 
     def for_detail(self):
         """One article page: everything `for_listing` has, plus sources, corrections and tags
@@ -376,6 +384,48 @@ def _detail_annotations(article_type_id):
     }
 
 
+LISTING_AUTHOR_COLUMNS = ("id", "name", "slug", "job_title")
+
+
+@functools.cache
+def _listing_bylines():
+    return json_array_of(
+        Byline.objects.all(),
+        JSONRow(
+            id="id",
+            article_id="article_id",
+            role="role",
+            position="position",
+            author_id="author_id",
+            **{f"author__{column}": f"author__{column}" for column in LISTING_AUTHOR_COLUMNS},
+        ),
+        link="article",
+    )
+
+
+def _author_model():
+    return Byline._meta.get_field("author").related_model
+
+
+class ListingIterable(models.query.ModelIterable):
+    """Articles of `for_listing()`, each with its bylines (and their authors: name, slug and
+    job title only) made from its JSON column, as `article.bylines.all()`."""
+
+    def __iter__(self):
+        for article in super().__iter__():
+            bylines = []
+            for data in json_value(article.__dict__.pop("listing_bylines", None)) or []:
+                byline = instance(Byline, data, from_json=True)
+                byline.article = article
+                byline.author = instance(
+                    _author_model(), data, "author", from_json=True, columns=LISTING_AUTHOR_COLUMNS
+                )
+                bylines.append(byline)
+            bylines.sort(key=lambda byline: (byline.position, byline.pk))
+            cache_prefetched(article, "bylines", bylines, Byline)
+            yield article
+
+
 def public_fetch_mode(queryset):
     """Apply ``settings.NEWSROOM_FETCH_MODE`` (tests set FETCH_RAISE: a lazy load fails)."""
     mode = getattr(settings, "NEWSROOM_FETCH_MODE", None)
@@ -396,14 +446,6 @@ class DetailParts:
     sources: list  # ArticleSource, each with its Source
     corrections: list  # Correction, oldest first
     tags: list  # taggit Tag, in the order they were added
-
-
-def _utc_moment(value):
-    """A datetime read back from JSON: ISO text from PostgreSQL, naive UTC text from SQLite."""
-    moment = parse_datetime(value) if isinstance(value, str) else None
-    if moment is not None and timezone.is_naive(moment):
-        moment = moment.replace(tzinfo=datetime.UTC)
-    return moment
 
 
 class Article(models.Model):
@@ -667,10 +709,9 @@ class Article(models.Model):
             )
         sources = sorted(self.detail_sources or [], key=lambda s: (s["position"], s["id"]))
         corrections = [
-            {**c, "created_at": _utc_moment(c["created_at"])} for c in self.detail_corrections or []
+            {**c, "created_at": utc_moment(c["created_at"])} for c in self.detail_corrections or []
         ]
         corrections.sort(key=lambda c: (c["created_at"], c["id"]))
-        tags = sorted(self.detail_tags or [], key=lambda t: t["id"])
         return DetailParts(
             sources=[
                 ArticleSource(
@@ -701,8 +742,13 @@ class Article(models.Model):
                 )
                 for c in corrections
             ],
-            tags=[Tag(id=t["tag_id"], name=t["name"], slug=t["slug"]) for t in tags],
+            tags=self.tag_list(),
         )
+
+    def tag_list(self):
+        """The tags read with `with_tag_list()` or `for_detail()`, in the order they were added."""
+        tags = sorted(self.detail_tags or [], key=lambda t: t["id"])
+        return [Tag(id=t["tag_id"], name=t["name"], slug=t["slug"]) for t in tags]
 
     # Old addresses ------------------------------------------------------------------------------
     def _previous_public_path(self, update_fields):

@@ -1,0 +1,77 @@
+"""Model instances from rows and JSON objects read without the ORM's own iteration.
+
+The article page (`article_page`) and listings (`ArticleQuerySet.for_listing`) read related
+rows as JSON arrays on the article's row instead of with prefetch queries. These helpers turn
+such data back into ordinary model instances, with the test suite's fetch mode (so a lazy load
+still fails there), and cache related lists as a prefetch would.
+"""
+
+import datetime
+import functools
+import json
+
+from django.conf import settings
+from django.db import models
+from django.db.models import QuerySet
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+
+
+def instance(model, data, prefix=None, *, from_json=False, columns=None):
+    """A ``model`` instance from the keys ``prefix__<attname>`` of ``data`` (a row read with
+    `values()`, or a JSON object, whose dates, booleans and nested JSON arrive as text or
+    numbers). ``columns``: the attnames to read (a tuple), all concrete fields by default;
+    the others are deferred."""
+    names, keys, converters = _layout(model, prefix, from_json, columns)
+    values = [data[key] for key in keys]
+    if from_json:
+        values = [
+            value if convert is None or value is None else convert(value)
+            for convert, value in zip(converters, values, strict=True)
+        ]
+    return model.from_db(
+        "default", names, values, fetch_mode=getattr(settings, "NEWSROOM_FETCH_MODE", None)
+    )
+
+
+@functools.cache
+def _layout(model, prefix, from_json, columns):
+    """Which fields an instance is built from, where each is read, and how JSON values are
+    turned back into Python ones: worked out once per shape."""
+    fields = [f for f in model._meta.concrete_fields if columns is None or f.attname in columns]
+    key = f"{prefix}__" if prefix else ""
+    converters = [_json_converter(f) for f in fields] if from_json else None
+    return frozenset(f.attname for f in fields), [key + f.attname for f in fields], converters
+
+
+def _json_converter(field):
+    if isinstance(field, models.DateTimeField):
+        return utc_moment
+    if isinstance(field, models.BooleanField):
+        return bool
+    if isinstance(field, models.JSONField):
+        return json_value
+    return None
+
+
+def json_value(value):
+    """A JSON column or element: parsed by the database driver, or still text (SQLite)."""
+    return json.loads(value) if isinstance(value, str) else value
+
+
+def utc_moment(value):
+    """A datetime read back from JSON: ISO text from PostgreSQL, naive UTC text from SQLite."""
+    moment = parse_datetime(value) if isinstance(value, str) else None
+    if moment is not None and timezone.is_naive(moment):
+        moment = moment.replace(tzinfo=datetime.UTC)
+    return moment
+
+
+def cache_prefetched(obj, name, objects, model):
+    """Make ``obj.<name>.all()`` return ``objects`` without a query, as a prefetch does."""
+    queryset = QuerySet(model=model)
+    queryset._result_cache = objects
+    queryset._prefetch_done = True
+    if not hasattr(obj, "_prefetched_objects_cache"):
+        obj._prefetched_objects_cache = {}
+    obj._prefetched_objects_cache[name] = queryset
