@@ -7,6 +7,7 @@ On SQLite search is a case-insensitive substring match, unranked.
 """
 
 import html
+import re
 
 from django.contrib.postgres.search import (
     SearchHeadline,
@@ -145,6 +146,31 @@ def search(queryset, query):
             | Q(pk__in=Byline.objects.filter(author__name__icontains=word).values("article_id"))
         )
     return queryset.filter(matches).order_by("-publish_at", "-id")
+
+
+def editor_search(queryset, term):
+    """The admin's article search, for every state: each word of ``term`` as a word prefix
+    ("droug" finds "drought") in the headline, standfirst, body, tags or author names. On
+    PostgreSQL through the full-text index (a substring search reads every story's body and,
+    at a million stories, outlasts the statement timeout); by substring elsewhere."""
+    words = re.findall(r"\w+", term)[:10]
+    if not words:
+        return queryset
+    if uses_full_text():
+        prefixes = SearchQuery(
+            " & ".join(f"{word}:*" for word in words), search_type="raw", config=SEARCH_CONFIG
+        )
+        return queryset.filter(search_vector=prefixes)
+    matches = Q()
+    for word in words:
+        matches &= (
+            Q(headline__icontains=word)
+            | Q(dek__icontains=word)
+            | Q(body__icontains=word)
+            | Q(pk__in=Article.objects.filter(tags__name__icontains=word).values("pk"))
+            | Q(pk__in=Byline.objects.filter(author__name__icontains=word).values("article_id"))
+        )
+    return queryset.filter(matches)
 
 
 def snippet(article):
