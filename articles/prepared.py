@@ -145,9 +145,33 @@ try:
 except ImportError:  # psycopg is not installed: SQLite only.
     _PreparingCursor = None
 else:
+    try:  # psycopg's own query parser (pinned in the lock); without it, parse every time.
+        from psycopg._queries import PostgresQuery, _query2pg_nocache
+    except ImportError:  # pragma: no cover
+        _StatementQuery = None
+    else:
+
+        class _StatementQuery(PostgresQuery):
+            """Finds a statement's placeholders once per process. psycopg remembers that only
+            for short statements; the article page's is long, fixed and run on every visit."""
+
+            __slots__ = ()
+            _parsed = {}
+
+            def convert(self, query, vars):  # noqa: A002 - psycopg's name
+                key = (query, self._tx.encoding)
+                parsed = self._parsed.get(key)
+                if parsed is None:
+                    parsed = _query2pg_nocache(self._ensure_bytes(query), self._tx.encoding)
+                    self._parsed[key] = parsed
+                self.query, self._want_formats, self._order, self._parts = parsed
+                self.dump(vars)
 
     class _PreparingCursor(ServerBindingCursor):
         """Binds parameters on the server and prepares the statement on first use."""
+
+        if _StatementQuery is not None:
+            _query_cls = _StatementQuery
 
         def execute(self, query, params=None, *, prepare=None, binary=None):
             return super().execute(query, params, prepare=True, binary=binary)
