@@ -136,8 +136,14 @@ def search(queryset, query):
             )
             .order_by("-rank", "-publish_at", "-id")
         )
+    return queryset.filter(_every_word(query.split())).order_by("-publish_at", "-id")
+
+
+def _every_word(words):
+    """Without full-text search: each word somewhere in the headline, standfirst, body, tags
+    or author names."""
     matches = Q()
-    for word in query.split()[:10]:
+    for word in words[:10]:
         matches &= (
             Q(headline__icontains=word)
             | Q(dek__icontains=word)
@@ -145,7 +151,7 @@ def search(queryset, query):
             | Q(pk__in=Article.objects.filter(tags__name__icontains=word).values("pk"))
             | Q(pk__in=Byline.objects.filter(author__name__icontains=word).values("article_id"))
         )
-    return queryset.filter(matches).order_by("-publish_at", "-id")
+    return matches
 
 
 def editor_search(queryset, term):
@@ -161,16 +167,7 @@ def editor_search(queryset, term):
             " & ".join(f"{word}:*" for word in words), search_type="raw", config=SEARCH_CONFIG
         )
         return queryset.filter(search_vector=prefixes)
-    matches = Q()
-    for word in words:
-        matches &= (
-            Q(headline__icontains=word)
-            | Q(dek__icontains=word)
-            | Q(body__icontains=word)
-            | Q(pk__in=Article.objects.filter(tags__name__icontains=word).values("pk"))
-            | Q(pk__in=Byline.objects.filter(author__name__icontains=word).values("article_id"))
-        )
-    return queryset.filter(matches)
+    return queryset.filter(_every_word(words))
 
 
 def snippet(article):
