@@ -417,17 +417,23 @@ def corrections(request):
 
 class SearchForm(forms.Form):
     q = forms.CharField(label=_("Search for"), required=False, strip=True)
-    section = forms.ModelChoiceField(
-        label=_("Section"),
-        queryset=Section.objects.all(),
-        to_field_name="slug",
-        required=False,
-        empty_label=_("All sections"),
-    )
+    section = forms.ChoiceField(label=_("Section"), required=False)
     since = forms.DateField(
         label=_("From"), required=False, widget=forms.DateInput({"type": "date"})
     )
     until = forms.DateField(label=_("To"), required=False, widget=forms.DateInput({"type": "date"}))
+
+    def __init__(self, *args, sections, **kwargs):
+        # The navigation's sections (already in hand) rather than a query of their own.
+        super().__init__(*args, **kwargs)
+        self.sections = {section.slug: section for section in sections}
+        self.fields["section"].choices = [
+            ("", _("All sections")),
+            *((section.slug, section.name) for section in sections),
+        ]
+
+    def clean_section(self):
+        return self.sections.get(self.cleaned_data["section"])
 
     def clean(self):
         cleaned = super().clean()
@@ -442,8 +448,7 @@ def _day_start(day):
 
 
 def search_view(request):
-    form = SearchForm(request.GET or None)
-    # The form's own choices query the sections; the navigation reuses that list.
+    form = SearchForm(request.GET or None, sections=navigation_sections())
     query, was_cut, page = "", False, None
     if form.is_valid():
         query, was_cut = clean_query(form.cleaned_data["q"])
