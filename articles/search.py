@@ -28,7 +28,10 @@ from .models import Article, Byline
 
 SEARCH_CONFIG = "english"
 MAX_QUERY_LENGTH = 200
-# How many of the newest matching stories a search ranks (25 pages of 20).
+# How many of the newest matching stories a search ranks (25 pages of 20). Ranking reads each
+# candidate's search vector: the cost grows with this number, not with the archive. The last
+# page says so, and the date filters reach further back. (A smaller pool is not cheaper: the
+# planner then walks the publish-time index testing every story, slow for a less common word.)
 SEARCH_POOL = 500
 # Markers no article contains, turned into <mark> after the snippet is escaped.
 _START, _STOP = "\x02", "\x03"

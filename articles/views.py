@@ -45,9 +45,16 @@ from .models import (
     bylines_prefetch,
     public_fetch_mode,
 )
-from .pagination import paginate
+from .pagination import page_size, paginate
 from .paths import reverse_path
-from .search import MAX_QUERY_LENGTH, clean_query, search, snippet
+from .search import (
+    MAX_QUERY_LENGTH,
+    SEARCH_POOL,
+    clean_query,
+    search,
+    snippet,
+    uses_full_text,
+)
 
 RELATED_LIMIT = 4
 # A live story whose kicker is "Breaking" shows the home page banner for this many hours.
@@ -449,7 +456,7 @@ def _day_start(day):
 
 def search_view(request):
     form = SearchForm(request.GET or None, sections=navigation_sections())
-    query, was_cut, page = "", False, None
+    query, was_cut, page, pool_ends_here = "", False, None, False
     if form.is_valid():
         query, was_cut = clean_query(form.cleaned_data["q"])
     if query:
@@ -463,12 +470,17 @@ def search_view(request):
         page = paginate(request, search(results, query).for_listing())
         for article in page.items:
             article.snippet = snippet(article)
+        pool_ends_here = (
+            uses_full_text() and not page.has_next and page.number * page_size() >= SEARCH_POOL
+        )
     elif request.GET.get("page", "1") != "1":
         raise Http404("No such page.")
     context = {
         "form": form,
         "query": query,
         "was_cut": was_cut,
+        "pool_ends_here": pool_ends_here,
+        "search_pool": SEARCH_POOL,
         "max_length": MAX_QUERY_LENGTH,
         "page": page,
         "meta": page_meta(

@@ -162,3 +162,23 @@ def test_the_search_vector_has_a_gin_index(db):
             "AND indexdef ILIKE '%%gin%%search_vector%%'"
         )
         assert cursor.fetchall()
+
+
+@pytest.mark.postgres
+@on_postgres
+def test_the_last_page_of_a_full_pool_says_older_matches_need_the_dates(
+    client, db, settings, monkeypatch
+):
+    settings.NEWSROOM_PAGE_SIZE = 1
+    monkeypatch.setattr("articles.search.SEARCH_POOL", 2)
+    monkeypatch.setattr("articles.views.SEARCH_POOL", 2)
+    for hours in (1, 2, 3):
+        make_article(
+            headline=f"Glacier report {hours}", publish_at=timezone.now() - timedelta(hours=hours)
+        )
+    notice = "newest stories that match"
+    first = search(client, q="glacier")
+    assert headlines(first) == ["Glacier report 1"] and notice not in first.content.decode()
+    last = search(client, q="glacier", page=2)
+    assert headlines(last) == ["Glacier report 2"]
+    assert "These are the 2 newest stories that match" in last.content.decode()
