@@ -5,6 +5,7 @@ as categories, the lead image as an enclosure, and first-published / updated tim
 answer conditional requests (ETag, Last-Modified) with 304.
 """
 
+import io
 import mimetypes
 
 from django.conf import settings
@@ -34,6 +35,13 @@ class LastEditMixin:
     def latest_post_date(self):
         edits = [item["edited"] for item in self.items if item.get("edited")]
         return max([super().latest_post_date(), *edits])
+
+    def write(self, outfile, encoding):
+        # Built in memory, then written once: the XML writer sends each tag and text as its
+        # own small write, and a response encodes every one of them separately.
+        buffer = io.StringIO()
+        super().write(buffer, encoding)
+        outfile.write(buffer.getvalue())
 
 
 class NewsRssFeed(LastEditMixin, Rss201rev2Feed):
@@ -122,7 +130,7 @@ class LatestFeed(Feed):
 
     def item_categories(self, item):
         names = [item.section.name] if item.section_id else []
-        return [strip_tags(name) for name in names + [tag.name for tag in item.tag_list()]]
+        return [strip_tags(name) for name in names + item.tag_names()]
 
     def item_enclosures(self, item):
         image = item.lead_image

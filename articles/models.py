@@ -750,6 +750,10 @@ class Article(models.Model):
         tags = sorted(self.detail_tags or [], key=lambda t: t["id"])
         return [Tag(id=t["tag_id"], name=t["name"], slug=t["slug"]) for t in tags]
 
+    def tag_names(self):
+        """Just their names, in the same order (no Tag built per name)."""
+        return [t["name"] for t in sorted(self.detail_tags or [], key=lambda t: t["id"])]
+
     # Old addresses ------------------------------------------------------------------------------
     def _previous_public_path(self, update_fields):
         """The URL readers knew this article by, if it has ever been public, before this save."""
