@@ -1,7 +1,17 @@
-"""Turn an admin form page into the POST a browser would send back unchanged."""
+"""The article admin's addresses, and an admin form page turned into the POST a browser
+would send back unchanged."""
 
 from django.forms import BoundField
+from django.urls import reverse
 from taggit.utils import edit_string_for_tags
+
+
+def change_url(article):
+    return reverse("admin:articles_article_change", args=[article.pk])
+
+
+def transition_url(article, action):
+    return reverse("admin:articles_article_transition", args=[article.pk, action])
 
 
 def _value(bound: BoundField):

@@ -9,19 +9,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from articles.models import Article, ArticleEvent, Byline
-from tests.articles.admin_forms import post_data
+from tests.articles.admin_forms import change_url, post_data, transition_url
 from tests.factories import make_article, make_author, make_user
 
 Status = Article.Status
 CHANGELIST = "admin:articles_article_changelist"
-
-
-def change_url(article):
-    return reverse("admin:articles_article_change", args=[article.pk])
-
-
-def transition_url(article, action):
-    return reverse("admin:articles_article_transition", args=[article.pk, action])
 
 
 @pytest.fixture

@@ -5,14 +5,10 @@ from django.contrib.auth.models import Group
 from django.urls import reverse
 
 from articles.models import Article, Byline, Correction, Section
-from tests.articles.admin_forms import post_data
+from tests.articles.admin_forms import change_url, post_data
 from tests.factories import make_article, make_author, make_section, make_source, make_user
 
 ADD_URL = "admin:articles_article_add"
-
-
-def change_url(article):
-    return reverse("admin:articles_article_change", args=[article.pk])
 
 
 @pytest.fixture

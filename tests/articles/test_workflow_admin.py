@@ -11,18 +11,10 @@ from django.utils import timezone
 
 from articles import workflow
 from articles.models import Article, EditingSession, Revision
-from tests.articles.admin_forms import post_data
+from tests.articles.admin_forms import change_url, post_data, transition_url
 from tests.factories import make_article, make_source, make_user
 
 Status = Article.Status
-
-
-def change_url(article):
-    return reverse("admin:articles_article_change", args=[article.pk])
-
-
-def transition_url(article, action):
-    return reverse("admin:articles_article_transition", args=[article.pk, action])
 
 
 @pytest.fixture
