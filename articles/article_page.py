@@ -17,8 +17,6 @@ from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from taggit.models import TaggedItem
 
-from authors.models import Author
-
 from .json_arrays import JSONArraySubquery, JSONRow, json_array_of
 from .models import (
     Article,
@@ -27,9 +25,10 @@ from .models import (
     RelatedArticle,
     Section,
     _detail_annotations,
+    attach_bylines,
 )
 from .prepared import PreparedQuery
-from .rows import cache_prefetched, instance, json_value
+from .rows import instance, json_value
 
 RELATED_LIMIT = 4
 
@@ -147,8 +146,7 @@ def live_article(slug, at=None):
     """The live article at ``slug`` with its page's parts, or None.
 
     Returns ``(article, bylines, related, sections)``, the sections in navigation order;
-    sources, corrections and tags are read with ``article.detail_parts()`` as for
-    `ArticleQuerySet.for_detail()`."""
+    sources, corrections and tags are read with ``article.detail_parts()``."""
     at = at or timezone.now()
     article_type = ContentType.objects.get_for_model(Article).pk
     rows = STORY.rows(slug=slug, at=at, article_type=article_type)
@@ -161,18 +159,12 @@ def live_article(slug, at=None):
     for name in ("detail_sources", "detail_corrections", "detail_tags"):
         setattr(article, name, json_value(row[name]) or [])
 
-    bylines = []
-    for data in sorted(json_value(row["detail_bylines"]) or [], key=_by_position):
-        byline = instance(Byline, data, from_json=True)
-        byline.article = article
-        byline.author = instance(Author, data, "author", from_json=True, columns=AUTHOR_COLUMNS)
-        byline.author.photo = (
-            instance(Image, data, "author__photo", from_json=True, columns=PICTURE_COLUMNS)
-            if data["author__photo_id"]
-            else None
-        )
-        bylines.append(byline)
-    cache_prefetched(article, "bylines", bylines, Byline)
+    bylines = attach_bylines(
+        article,
+        json_value(row["detail_bylines"]),
+        author_columns=AUTHOR_COLUMNS,
+        photo_columns=PICTURE_COLUMNS,
+    )
 
     picked = sorted(
         json_value(row["detail_picked"]) or [], key=lambda d: (d["picked_position"], d["picked_id"])
@@ -191,10 +183,6 @@ def live_article(slug, at=None):
     ]
     sections.sort(key=lambda section: (section.position, section.name))
     return article, bylines, related, sections
-
-
-def _by_position(data):
-    return (data["position"], data["id"])
 
 
 def _card(data, prefix=None, *, from_json=False):

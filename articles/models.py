@@ -337,21 +337,11 @@ class ArticleQuerySet(models.QuerySet):
         article_type = ContentType.objects.get_for_model(Article)
         return self.annotate(detail_tags=_detail_annotations(article_type.pk)["detail_tags"])
 
-    def for_detail(self):
-        """One article page: everything `for_listing` has, plus sources, corrections and tags
-        carried on the article's own row as JSON arrays (read them with `detail_parts()`)."""
-        article_type = ContentType.objects.get_for_model(Article)
-        return public_fetch_mode(
-            self.select_related("section", "lead_image")
-            .prefetch_related(bylines_prefetch())
-            .defer("search_vector")
-            .annotate(**_detail_annotations(article_type.pk))
-        )
-
 
 @functools.cache
 def _detail_annotations(article_type_id):
-    """The JSON columns of `for_detail`, built once per process: a constant query shape, and
+    """The JSON columns of the article page's query (`article_page`), and of feeds' tags,
+    built once per process: a constant query shape, and
     building it (three subqueries) cost each article page more than running it."""
     return {
         "detail_sources": json_array_of(
@@ -413,17 +403,31 @@ class ListingIterable(models.query.ModelIterable):
 
     def __iter__(self):
         for article in super().__iter__():
-            bylines = []
-            for data in json_value(article.__dict__.pop("listing_bylines", None)) or []:
-                byline = instance(Byline, data, from_json=True)
-                byline.article = article
-                byline.author = instance(
-                    _author_model(), data, "author", from_json=True, columns=LISTING_AUTHOR_COLUMNS
-                )
-                bylines.append(byline)
-            bylines.sort(key=lambda byline: (byline.position, byline.pk))
-            cache_prefetched(article, "bylines", bylines, Byline)
+            items = json_value(article.__dict__.pop("listing_bylines", None))
+            attach_bylines(article, items, author_columns=LISTING_AUTHOR_COLUMNS)
             yield article
+
+
+def attach_bylines(article, items, *, author_columns, photo_columns=None):
+    """``article``'s bylines made from JSON objects (the byline's columns, its author's as
+    ``author__<column>``, and with ``photo_columns`` the author's photo's as
+    ``author__photo__<column>``), in byline order, and cached as `article.bylines.all()`."""
+    bylines = []
+    for data in sorted(items or [], key=lambda data: (data["position"], data["id"])):
+        byline = instance(Byline, data, from_json=True)
+        byline.article = article
+        byline.author = instance(
+            _author_model(), data, "author", from_json=True, columns=author_columns
+        )
+        if photo_columns is not None:
+            byline.author.photo = (
+                instance(Image, data, "author__photo", from_json=True, columns=photo_columns)
+                if data["author__photo_id"]
+                else None
+            )
+        bylines.append(byline)
+    cache_prefetched(article, "bylines", bylines, Byline)
+    return bylines
 
 
 def public_fetch_mode(queryset):
@@ -686,7 +690,7 @@ class Article(models.Model):
     def detail_parts(self):
         """Sources, corrections and tags for the article page.
 
-        Read from the JSON columns `ArticleQuerySet.for_detail()` adds (no query); an article
+        Read from the JSON columns the live page's query adds (`article_page`; no query); an article
         loaded otherwise (a preview) asks the database, three small queries.
         """
         if self.pk is None:
@@ -746,7 +750,8 @@ class Article(models.Model):
         )
 
     def tag_list(self):
-        """The tags read with `with_tag_list()` or `for_detail()`, in the order they were added."""
+        """The tags read with `with_tag_list()` or the article page's query, in the order they
+        were added."""
         tags = sorted(self.detail_tags or [], key=lambda t: t["id"])
         return [Tag(id=t["tag_id"], name=t["name"], slug=t["slug"]) for t in tags]
 

@@ -1,7 +1,7 @@
 """ORM querysets compiled to SQL once per process, then run with fresh parameters.
 
 Building and compiling a queryset costs Django far more than PostgreSQL needs to run it: on the
-article page, compiling its two queries took longer than the database and the template
+article page, compiling its queries took longer than the database and the template
 together. A `PreparedQuery` keeps the queryset as the definition — the visibility rule still
 comes from `Article.objects.published()` — but compiles it once, with placeholder values, and
 afterwards only swaps the real values into the compiled parameters:

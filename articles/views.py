@@ -21,7 +21,7 @@ from django.views.decorators.http import conditional_page
 from taggit.models import Tag
 
 from . import jsonld
-from .article_page import live_article
+from .article_page import RELATED_LIMIT, live_article
 from .bylines import credited_authors
 from .caching import (
     HOME,
@@ -56,7 +56,6 @@ from .search import (
     uses_full_text,
 )
 
-RELATED_LIMIT = 4
 # A live story whose kicker is "Breaking" shows the home page banner for this many hours.
 BREAKING_HOURS = getattr(settings, "NEWSROOM_BREAKING_HOURS", 6)
 NEWS_SITEMAP_HOURS = 48

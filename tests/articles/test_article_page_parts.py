@@ -7,6 +7,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from articles.article_page import live_article
 from articles.models import Article, ArticleSource, Correction
 from tests.factories import make_article, make_section, make_source
 
@@ -77,7 +78,7 @@ def shown(parts):
 
 
 def test_detail_parts_from_the_article_row_match_the_database(story):
-    loaded = Article.objects.published().for_detail().get(pk=story.pk)
+    loaded, *_ = live_article(story.slug)
     with CaptureQueriesContext(connection) as captured:
         parts = loaded.detail_parts()
     assert not captured.captured_queries
@@ -92,7 +93,7 @@ def test_detail_parts_from_the_article_row_match_the_database(story):
 
 def test_an_article_with_no_sources_corrections_or_tags_has_empty_parts(db):
     bare = make_article(headline="Quiet day at the harbour")
-    parts = Article.objects.published().for_detail().get(pk=bare.pk).detail_parts()
+    parts = live_article(bare.slug)[0].detail_parts()
     assert (parts.sources, parts.corrections, parts.tags) == ([], [], [])
 
 
