@@ -430,6 +430,19 @@ def attach_bylines(article, items, *, author_columns, photo_columns=None):
     return bylines
 
 
+def article_path(section_slug, day, slug):
+    """A story's public address: its section (or "news"), the date it first went live and its
+    slug. For lists that read plain rows instead of articles (the news sitemap)."""
+    return reverse_path(
+        "articles:detail",
+        section=section_slug or "news",
+        year=f"{day:%Y}",
+        month=f"{day:%m}",
+        day=f"{day:%d}",
+        slug=slug,
+    )
+
+
 def public_fetch_mode(queryset):
     """Apply ``settings.NEWSROOM_FETCH_MODE`` (tests set FETCH_RAISE: a lazy load fails)."""
     mode = getattr(settings, "NEWSROOM_FETCH_MODE", None)
@@ -642,14 +655,8 @@ class Article(models.Model):
             self._remember_old_path(previous_path)
 
     def get_absolute_url(self):
-        day = self.public_date
-        return reverse_path(
-            "articles:detail",
-            section=self.section.slug if self.section_id else "news",
-            year=f"{day:%Y}",
-            month=f"{day:%m}",
-            day=f"{day:%d}",
-            slug=self.slug,
+        return article_path(
+            self.section.slug if self.section_id else None, self.public_date, self.slug
         )
 
     # Public face ---------------------------------------------------------------------------------

@@ -6,6 +6,7 @@ per-request nonce, so one cached copy serves every reader.
 
 from datetime import datetime, time, timedelta
 from itertools import chain
+from xml.sax.saxutils import escape as xml_escape
 
 from django import forms
 from django.conf import settings
@@ -42,6 +43,7 @@ from .models import (
     Section,
     SectionRedirect,
     Source,
+    article_path,
     bylines_prefetch,
     public_fetch_mode,
 )
@@ -500,25 +502,39 @@ def search_view(request):
 
 @conditional_page
 def news_sitemap(request):
-    """Google News sitemap: stories first published in the last 48 hours."""
+    """Google News sitemap: stories first published in the last 48 hours (at most 1,000, the
+    format's limit). Plain rows, written out directly: a busy desk fills it with hundreds of
+    stories, and it needs five columns of each."""
     since = timezone.now() - timedelta(hours=NEWS_SITEMAP_HOURS)
-    articles = list(
-        public_fetch_mode(
-            Article.objects.published()
-            .filter(first_published_at__gte=since)
-            .select_related("section")
-            .order_by("-first_published_at", "-id")
-        )[:1000]
+    rows = (
+        Article.objects.published()
+        .filter(first_published_at__gte=since)
+        .order_by("-first_published_at", "-id")
+        .values_list("pk", "section__slug", "first_published_at", "slug", "headline")[:1000]
     )
-    context = {
-        "articles": [
-            {"url": jsonld.absolute(a.get_absolute_url()), "article": a} for a in articles
-        ],
-        "publication_name": settings.NEWSROOM_SITE["name"],
-        "language": settings.LANGUAGE_CODE.split("-")[0],
-    }
-    response = render(request, "articles/news_sitemap.xml", context, content_type="application/xml")
-    return add_cache_keys(response, SITEMAPS, *(article_key(a) for a in articles))
+    publication = (
+        f"<news:publication><news:name>{xml_escape(settings.NEWSROOM_SITE['name'])}</news:name>"
+        f"<news:language>{xml_escape(settings.LANGUAGE_CODE.split('-')[0])}</news:language>"
+        "</news:publication>"
+    )
+    ids, entries = [], []
+    for pk, section, first_published_at, slug, headline in rows:
+        moment = timezone.localtime(first_published_at)
+        url = jsonld.absolute(article_path(section, moment.date(), slug))
+        ids.append(pk)
+        entries.append(
+            f"<url><loc>{xml_escape(url)}</loc><news:news>{publication}"
+            f"<news:publication_date>{moment.replace(microsecond=0).isoformat()}</news:publication_date>"
+            f"<news:title>{xml_escape(headline)}</news:title></news:news></url>\n"
+        )
+    xml = (
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9" '
+        'xmlns:news="http://www.google.com/schemas/sitemap-news/0.9">\n'
+        f"{''.join(entries)}</urlset>\n"
+    )
+    response = HttpResponse(xml, content_type="application/xml")
+    return add_cache_keys(response, SITEMAPS, *(article_key(pk) for pk in ids))
 
 
 def robots_txt(request):

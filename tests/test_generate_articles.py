@@ -63,9 +63,21 @@ def test_stories_carry_bylines_sources_images_revisions_and_corrections(generate
     assert 0 < Correction.objects.count() < 600 * 0.1
 
 
-def test_publication_dates_spread_over_years(generated):
+def test_publication_dates_follow_a_desks_daily_rate(generated):
+    # 600 stories at the default 150 a day reach back four days, not further.
+    dates = Article.objects.published().values_list("publish_at", flat=True)
+    assert 3 < (max(dates) - min(dates)).total_seconds() / 86400 <= 4
+
+
+def test_a_slower_desk_reaches_further_back(db):
+    generate(300, per_day=0.25, seed=5)
     dates = Article.objects.published().values_list("publish_at", flat=True)
     assert (max(dates) - min(dates)).days > 365 * 3
+
+
+def test_a_daily_rate_of_zero_is_refused(db):
+    with pytest.raises(CommandError, match="per-day"):
+        generate(10, per_day=0)
 
 
 def test_a_count_below_one_is_refused(db):

@@ -1,7 +1,7 @@
 """Front page, section/tag/source lists, corrections page, sitemaps."""
 
 import xml.etree.ElementTree as ET
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 from django.urls import reverse
@@ -142,3 +142,14 @@ def test_news_sitemap_lists_stories_of_the_last_48_hours_only(client, db):
     assert news.find(f"{NEWS}title").text == "Fresh story"
     assert news.find(f"{NEWS}publication/{NEWS}name").text == "The Demo Ledger"
     assert news.find(f"{NEWS}publication_date").text.startswith(str(fresh.publish_at.year))
+
+
+def test_news_sitemap_escapes_headlines_and_names_the_stories_first_publication(client, db):
+    story = make_article(headline="Bread & <butter> prices", publish_at=hours_ago(2))
+
+    tree = parse_xml(client.get(reverse("articles:news_sitemap")).content)
+    news = tree.find(f"{SITEMAP}url/{NEWS}news")
+
+    assert news.find(f"{NEWS}title").text == "Bread & <butter> prices"
+    published = datetime.fromisoformat(news.find(f"{NEWS}publication_date").text)
+    assert abs(published - story.first_published_at) < timedelta(seconds=1)
