@@ -8,6 +8,7 @@ On SQLite search is a case-insensitive substring match, unranked.
 
 import html
 import re
+from dataclasses import dataclass
 
 from django.contrib.postgres.search import (
     SearchHeadline,
@@ -17,6 +18,7 @@ from django.contrib.postgres.search import (
 )
 from django.db import connection
 from django.db.models import F, Func, Q, Value
+from django.db.models.functions import Greatest, Lower, StrIndex, Substr
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.dispatch import receiver
 from django.utils.html import escape, strip_tags
@@ -25,6 +27,7 @@ from django.utils.safestring import mark_safe
 from authors.models import Author
 
 from .models import Article, Byline
+from .pagination import Page, paginate
 
 SEARCH_CONFIG = "english"
 MAX_QUERY_LENGTH = 200
@@ -33,6 +36,10 @@ MAX_QUERY_LENGTH = 200
 # page says so, and the date filters reach further back. (A smaller pool is not cheaper: the
 # planner then walks the publish-time index testing every story, slow for a less common word.)
 SEARCH_POOL = 500
+# The stretch of a body (in characters) given to PostgreSQL to pick a highlighted passage from:
+# from this far before the first occurrence of the query's longest word, this long.
+HIGHLIGHT_BEFORE = 200
+HIGHLIGHT_WINDOW = 700
 # Markers no article contains, turned into <mark> after the snippet is escaped.
 _START, _STOP = "\x02", "\x03"
 
@@ -104,42 +111,104 @@ def clean_query(raw):
     return query, False
 
 
-def search(queryset, query):
-    """Filter and order a published queryset by ``query``; each result gets ``snippet``.
+@dataclass
+class Results:
+    """One page of search results: ``page`` holds listing articles, each with ``snippet``;
+    ``total`` counts every match (on PostgreSQL up to SEARCH_POOL, ``pool_full`` when the pool
+    is full; None elsewhere)."""
 
-    Returns a queryset: ranked with highlighted snippets on PostgreSQL, newest first elsewhere.
+    page: Page
+    total: int | None = None
+    pool_full: bool = False
+
+
+def search_page(request, queryset, query):
+    """The page of ``?page=`` of live stories in ``queryset`` matching ``query``.
+
+    On PostgreSQL the newest SEARCH_POOL matches are ranked in one query that reads only ids,
+    ranks and dates; the page's stories are then loaded by id with their highlighted passage,
+    so only the twenty shown are read whole. Elsewhere, newest first by substring match.
     """
-    if uses_full_text():
-        search_query = SearchQuery(query, search_type="websearch", config=SEARCH_CONFIG)
-        plain_body = Func(
-            F("body"), Value("<[^>]+>"), Value(" "), Value("g"), function="regexp_replace"
-        )
-        # Rank only the newest matches: a word found in every story would otherwise rank the
-        # whole archive on each search. Results are bounded to SEARCH_POOL stories.
-        newest = (
-            queryset.filter(search_vector=search_query)
+    if not uses_full_text():
+        page = paginate(
+            request,
+            queryset.filter(_every_word(query.split()))
             .order_by("-publish_at", "-id")
-            .values("pk")[:SEARCH_POOL]
+            .for_listing(),
         )
-        return (
-            queryset.filter(pk__in=newest)
-            .annotate(
-                rank=SearchRank(F("search_vector"), search_query),
-                raw_snippet=SearchHeadline(
-                    plain_body,
-                    search_query,
-                    config=SEARCH_CONFIG,
-                    start_sel=_START,
-                    stop_sel=_STOP,
-                    # One passage around the best match: picking two fragments made
-                    # PostgreSQL work through each body twice as long.
-                    max_words=35,
-                    min_words=15,
-                ),
-            )
-            .order_by("-rank", "-publish_at", "-id")
-        )
-    return queryset.filter(_every_word(query.split())).order_by("-publish_at", "-id")
+        for article in page.items:
+            article.snippet = snippet(article)
+        return Results(page)
+    search_query = SearchQuery(query, search_type="websearch", config=SEARCH_CONFIG)
+    ranked = _ranked_ids(queryset, search_query)
+    page = paginate(request, ranked)
+    stories = (
+        queryset.filter(pk__in=page.items)
+        .order_by()  # in the ranked order, below
+        .for_listing()
+        .annotate(raw_snippet=_highlight(query, search_query))
+    )
+    by_id = {story.pk: story for story in stories}
+    # A story withdrawn between the two queries is simply left out.
+    page.items = [by_id[pk] for pk in page.items if pk in by_id]
+    for article in page.items:
+        article.snippet = snippet(article)
+    return Results(page, total=len(ranked), pool_full=len(ranked) >= SEARCH_POOL)
+
+
+def _ranked_ids(queryset, search_query):
+    """Ids of the newest SEARCH_POOL matches, most relevant first (then newest).
+
+    Ranking only the newest matches keeps a word found in every story from ranking the whole
+    archive on each search: the cost grows with the pool, not with the archive. The rank is
+    read in the same pass that finds the matches, and the pool is ordered here."""
+    rows = (
+        queryset.filter(search_vector=search_query)
+        .order_by("-publish_at", "-id")
+        .annotate(rank=SearchRank(F("search_vector"), search_query))
+        .values_list("rank", "publish_at", "pk")[:SEARCH_POOL]
+    )
+    return [pk for _rank, _when, pk in sorted(rows, reverse=True)]
+
+
+def _probe(query):
+    """The query word to look for in the body, lower-cased, with a plural or verb ending cut
+    off ("droughts" finds "drought"): the longest word, the least likely to be a stop word."""
+    words = [w for w in re.findall(r"\w+", query.lower()) if f"-{w}" not in query.lower()]
+    if not words:
+        return ""
+    word = max(words, key=len)
+    for ending in ("ing", "es", "ed", "s"):
+        if word.endswith(ending) and len(word) - len(ending) >= 4:
+            return word[: -len(ending)]
+    return word
+
+
+def _highlight(query, search_query):
+    """One highlighted passage of the body around the best match.
+
+    PostgreSQL reads a whole document to pick a passage, so it is given a window of the body
+    around the first place the longest query word occurs (the opening when it does not occur,
+    say for a match in the tags): a fifth of the work for a story of seed length. Tags, and
+    pieces of tags cut at the window's edges, are blanked out first."""
+    body = F("body")
+    if probe := _probe(query):
+        found = StrIndex(Lower(body), Value(probe))
+        body = Substr(body, Greatest(Value(1), found - HIGHLIGHT_BEFORE), HIGHLIGHT_WINDOW)
+    plain = Func(
+        body, Value(r"^[^<]*>|<[^>]*(>|$)"), Value(" "), Value("g"), function="regexp_replace"
+    )
+    return SearchHeadline(
+        plain,
+        search_query,
+        config=SEARCH_CONFIG,
+        start_sel=_START,
+        stop_sel=_STOP,
+        # One passage around the best match: picking two fragments made PostgreSQL work
+        # through each body twice as long.
+        max_words=35,
+        min_words=15,
+    )
 
 
 def _every_word(words):
@@ -178,5 +247,5 @@ def snippet(article):
     raw = getattr(article, "raw_snippet", None)
     if not raw:
         return escape(strip_tags(article.dek))
-    text = escape(html.unescape(raw))
+    text = escape(" ".join(html.unescape(raw).split()))
     return mark_safe(text.replace(_START, "<mark>").replace(_STOP, "</mark>"))  # noqa: S308 - escaped above

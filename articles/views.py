@@ -47,15 +47,13 @@ from .models import (
     bylines_prefetch,
     public_fetch_mode,
 )
-from .pagination import page_size, paginate
+from .pagination import paginate
 from .paths import reverse_path
 from .search import (
     MAX_QUERY_LENGTH,
     SEARCH_POOL,
     clean_query,
-    search,
-    snippet,
-    uses_full_text,
+    search_page,
 )
 
 # A live story whose kicker is "Breaking" shows the home page banner for this many hours.
@@ -457,30 +455,27 @@ def _day_start(day):
 
 def search_view(request):
     form = SearchForm(request.GET or None, sections=navigation_sections())
-    query, was_cut, page, pool_ends_here = "", False, None, False
+    query, was_cut, results = "", False, None
     if form.is_valid():
         query, was_cut = clean_query(form.cleaned_data["q"])
     if query:
-        results = Article.objects.published()
+        stories = Article.objects.published()
         if section := form.cleaned_data.get("section"):
-            results = results.filter(section=section)
+            stories = stories.filter(section=section)
         if since := form.cleaned_data.get("since"):
-            results = results.filter(publish_at__gte=_day_start(since))
+            stories = stories.filter(publish_at__gte=_day_start(since))
         if until := form.cleaned_data.get("until"):
-            results = results.filter(publish_at__lt=_day_start(until + timedelta(days=1)))
-        page = paginate(request, search(results, query).for_listing())
-        for article in page.items:
-            article.snippet = snippet(article)
-        pool_ends_here = (
-            uses_full_text() and not page.has_next and page.number * page_size() >= SEARCH_POOL
-        )
+            stories = stories.filter(publish_at__lt=_day_start(until + timedelta(days=1)))
+        results = search_page(request, stories, query)
     elif request.GET.get("page", "1") != "1":
         raise Http404("No such page.")
+    page = results.page if results else None
     context = {
         "form": form,
         "query": query,
         "was_cut": was_cut,
-        "pool_ends_here": pool_ends_here,
+        "results": results,
+        "pool_ends_here": results and results.pool_full and not page.has_next,
         "search_pool": SEARCH_POOL,
         "max_length": MAX_QUERY_LENGTH,
         "page": page,

@@ -132,6 +132,40 @@ def test_postgres_highlights_the_matching_words_in_a_snippet(client, stories):
 
 @pytest.mark.postgres
 @on_postgres
+def test_postgres_highlights_a_match_far_into_a_long_story_in_any_word_form(client, db):
+    links = "".join(
+        f'<a href="https://example.org/report-{n}">report {n}</a> and more words. '
+        for n in range(60)
+    )
+    make_article(
+        headline="Long read", body=f"<p>{links}</p><p>Farmers fear the droughts to come.</p>"
+    )
+    for query in ("drought", "droughts"):
+        [article] = search(client, q=query).context["page"].items
+        assert "<mark>droughts</mark>" in article.snippet
+        assert "href" not in article.snippet and "example.org" not in article.snippet
+
+
+@pytest.mark.postgres
+@on_postgres
+def test_postgres_a_story_found_by_its_tags_shows_its_opening(client, db):
+    make_article(
+        headline="Budget day", body="<p>The minister rose at noon.</p>", tags=["Glaciology"]
+    )
+    [article] = search(client, q="glaciology").context["page"].items
+    assert article.snippet.startswith("The minister rose at noon")
+
+
+@pytest.mark.postgres
+@on_postgres
+def test_postgres_results_say_how_many_stories_match(client, stories):
+    make_article(headline="Harbour tolls rise", body="<p>Ships pay more.</p>")
+    assert "3 stories match, most relevant first." in search(client, q="harbour").content.decode()
+    assert "1 story matches." in search(client, q="cranes").content.decode()
+
+
+@pytest.mark.postgres
+@on_postgres
 def test_postgres_search_vector_follows_tag_and_byline_changes(client, stories):
     harbour = stories["harbour"]
     assert headlines(search(client, q="shipbuilding")) == []
@@ -179,6 +213,8 @@ def test_the_last_page_of_a_full_pool_says_older_matches_need_the_dates(
     notice = "newest stories that match"
     first = search(client, q="glacier")
     assert headlines(first) == ["Glacier report 1"] and notice not in first.content.decode()
+    assert "The 2 newest matching stories, most relevant first." in first.content.decode()
     last = search(client, q="glacier", page=2)
     assert headlines(last) == ["Glacier report 2"]
     assert "These are the 2 newest stories that match" in last.content.decode()
+    assert client.get(reverse("articles:search"), {"q": "glacier", "page": 3}).status_code == 404
