@@ -14,6 +14,7 @@ from django.db.models import Exists, OuterRef
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.formats import number_format
 from django.utils.functional import cached_property
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext
@@ -210,6 +211,10 @@ class CappedCountPaginator(Paginator):
         return min(found, self.cap)
 
     count_is_capped = False
+
+    @property
+    def cap_display(self):
+        return number_format(self.cap, force_grouping=True)
 
 
 # The mixin ------------------------------------------------------------------------------------

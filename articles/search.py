@@ -9,6 +9,7 @@ On SQLite search is a case-insensitive substring match, unranked.
 import html
 import re
 from dataclasses import dataclass
+from operator import itemgetter
 
 from django.contrib.postgres.search import (
     SearchHeadline,
@@ -166,9 +167,10 @@ def _ranked_ids(queryset, search_query):
         queryset.filter(search_vector=search_query)
         .order_by("-publish_at", "-id")
         .annotate(rank=SearchRank(F("search_vector"), search_query))
-        .values_list("rank", "publish_at", "pk")[:SEARCH_POOL]
+        .values_list("pk", "rank")[:SEARCH_POOL]
     )
-    return [pk for _rank, _when, pk in sorted(rows, reverse=True)]
+    # The rows come newest first, and the sort is stable: equal ranks stay newest first.
+    return [pk for pk, _rank in sorted(rows, key=itemgetter(1), reverse=True)]
 
 
 def _probe(query):

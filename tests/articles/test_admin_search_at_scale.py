@@ -51,3 +51,7 @@ def test_the_article_list_count_stops_at_its_cap_and_says_so(client, stories, mo
     assert "2 articles" in page
     page = client.get(LIST, {"q": "drought summit"}).content.decode()
     assert "More than 2 articles match" not in page
+
+
+def test_the_cap_is_written_with_a_thousands_separator():
+    assert CappedCountPaginator([], 50).cap_display == "10,000"
