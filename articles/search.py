@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass
 from operator import itemgetter
 
+from django.contrib.postgres.expressions import ArraySubquery
 from django.contrib.postgres.search import (
     SearchHeadline,
     SearchQuery,
@@ -18,7 +19,7 @@ from django.contrib.postgres.search import (
     SearchVector,
 )
 from django.db import connection
-from django.db.models import F, Func, Q, Value
+from django.db.models import BooleanField, F, Func, Q, Value
 from django.db.models.functions import Greatest, Lower, StrIndex, Substr
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.dispatch import receiver
@@ -161,16 +162,32 @@ def _ranked_ids(queryset, search_query):
     """Ids of the newest SEARCH_POOL matches, most relevant first (then newest).
 
     Ranking only the newest matches keeps a word found in every story from ranking the whole
-    archive on each search: the cost grows with the pool, not with the archive. The rank is
-    read in the same pass that finds the matches, and the pool is ordered here."""
-    rows = (
+    archive on each search: the cost grows with the pool, not with the archive. The pool is
+    chosen first, reading no search vector beyond the match itself; only its stories are
+    ranked (ranking inside that first pass would rank every match of a less common word before
+    the pool is cut). Only ids and ranks come back, and the pool is ordered here."""
+    newest = (
         queryset.filter(search_vector=search_query)
         .order_by("-publish_at", "-id")
+        .values("pk")[:SEARCH_POOL]
+    )
+    rows = (
+        queryset.filter(_OneOf(F("pk"), ArraySubquery(newest)))
+        .order_by("-publish_at", "-id")
         .annotate(rank=SearchRank(F("search_vector"), search_query))
-        .values_list("pk", "rank")[:SEARCH_POOL]
+        .values_list("pk", "rank")
     )
     # The rows come newest first, and the sort is stable: equal ranks stay newest first.
     return [pk for pk, _rank in sorted(rows, key=itemgetter(1), reverse=True)]
+
+
+class _OneOf(Func):
+    """``value = ANY(array)``: with the pool as an array, its stories are fetched by primary
+    key (``IN (subquery)`` lets the planner scan and hash the whole table instead)."""
+
+    arg_joiner = " = ANY("
+    template = "%(expressions)s)"
+    output_field = BooleanField()
 
 
 def _probe(query):
