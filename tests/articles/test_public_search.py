@@ -200,6 +200,18 @@ def test_the_search_vector_has_a_gin_index(db):
 
 @pytest.mark.postgres
 @on_postgres
+def test_the_search_vector_is_kept_in_the_row_not_moved_out(db):
+    # Searches test and rank hundreds of vectors: fetching each from TOAST cost four times more.
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT attstorage FROM pg_attribute WHERE attrelid = 'articles_article'::regclass "
+            "AND attname = 'search_vector'"
+        )
+        assert cursor.fetchone() == ("m",)
+
+
+@pytest.mark.postgres
+@on_postgres
 def test_the_last_page_of_a_full_pool_says_older_matches_need_the_dates(
     client, db, settings, monkeypatch
 ):
