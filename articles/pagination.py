@@ -24,6 +24,8 @@ class Page:
     number: int
     has_next: bool
     query: dict
+    # The last page's number, where the whole result's size is known (search).
+    last_number: int | None = None
 
     @property
     def has_previous(self):

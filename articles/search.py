@@ -7,6 +7,7 @@ On SQLite search is a case-insensitive substring match, unranked.
 """
 
 import html
+import math
 import re
 from dataclasses import dataclass
 from operator import itemgetter
@@ -29,7 +30,7 @@ from django.utils.safestring import mark_safe
 from authors.models import Author
 
 from .models import Article, Byline
-from .pagination import Page, paginate
+from .pagination import Page, page_size, paginate
 
 SEARCH_CONFIG = "english"
 MAX_QUERY_LENGTH = 200
@@ -144,6 +145,7 @@ def search_page(request, queryset, query):
     search_query = SearchQuery(query, search_type="websearch", config=SEARCH_CONFIG)
     ranked = _ranked_ids(queryset, search_query)
     page = paginate(request, ranked)
+    page.last_number = max(1, math.ceil(len(ranked) / page_size()))
     stories = (
         queryset.filter(pk__in=page.items)
         .order_by()  # in the ranked order, below

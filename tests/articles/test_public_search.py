@@ -226,6 +226,9 @@ def test_the_last_page_of_a_full_pool_says_older_matches_need_the_dates(
     first = search(client, q="glacier")
     assert headlines(first) == ["Glacier report 1"] and notice not in first.content.decode()
     assert "The 2 newest matching stories, most relevant first." in first.content.decode()
+    # Ranked by relevance, not date: the links say pages, and how many there are.
+    assert "Page 1 of 2" in first.content.decode() and "Next page" in first.content.decode()
+    assert "Older stories" not in first.content.decode()
     last = search(client, q="glacier", page=2)
     assert headlines(last) == ["Glacier report 2"]
     assert "These are the 2 newest stories that match" in last.content.decode()
