@@ -343,6 +343,11 @@ def _zipf_cumulative(n, exponent=1.1):
     return cumulative
 
 
+# The share of stories scheduled ahead in an archive of two months (the rate scales it down for
+# bigger ones).
+SCHEDULED_SHARE = 0.005
+
+
 class Command(BaseCommand):
     help = "Add N synthetic articles (with authors, sources, tags, images) for benchmarks."
 
@@ -368,6 +373,12 @@ class Command(BaseCommand):
         self.rng = random.Random(seed)
         self.now = timezone.now()
         self.span = timedelta(days=count / per_day)
+        # Stories waiting for a time still ahead (scheduled, embargoed) are a few hours' or days'
+        # work of the desk, not a share of the whole archive: a million-story archive does not
+        # have a hundred times more of them than a two-month one.
+        # About a third of a day's stories are scheduled ahead (1 in 200 of a 10,000-story
+        # archive at 150 a day; far fewer in a bigger one).
+        self.ahead = min(1.0, (per_day / 3) / (SCHEDULED_SHARE * count))
         started = time.monotonic()
         self.postgres = connection.vendor == "postgresql"
         self.prepare_vocabulary(tags or max(30, min(3000, count // 4)))
@@ -526,9 +537,11 @@ class Command(BaseCommand):
             return Article.Status.DRAFT, None, None, None
         if roll < 0.085:
             return Article.Status.IN_REVIEW, None, None, None
-        if roll < 0.09:  # scheduled within the next two weeks
-            when = now + timedelta(minutes=rng.randint(5, 14 * 24 * 60))
-            return Article.Status.PUBLISHED, when, None, None
+        if roll < 0.085 + SCHEDULED_SHARE:  # scheduled within the next two weeks
+            if rng.random() < self.ahead:
+                when = now + timedelta(minutes=rng.randint(5, 14 * 24 * 60))
+                return Article.Status.PUBLISHED, when, None, None
+            return Article.Status.PUBLISHED, past, None, None
         if roll < 0.105:
             return Article.Status.WITHDRAWN, past, None, None
         if roll < 0.115:  # rights-limited wire copy that already left the site
@@ -536,7 +549,10 @@ class Command(BaseCommand):
         if roll < 0.13:  # wire copy with an expiry still ahead
             return Article.Status.PUBLISHED, past, None, now + timedelta(days=rng.randint(1, 60))
         if roll < 0.132:  # published with an embargo still running
-            return Article.Status.PUBLISHED, past, now + timedelta(hours=rng.randint(1, 48)), None
+            if rng.random() < self.ahead:
+                embargo = now + timedelta(hours=rng.randint(1, 48))
+                return Article.Status.PUBLISHED, past, embargo, None
+            return Article.Status.PUBLISHED, past, None, None
         return Article.Status.PUBLISHED, past, None, None
 
     def write_batch(self, first_id, size):
