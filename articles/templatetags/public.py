@@ -5,19 +5,26 @@
 {% card article level=3 variant="compact" no_image=False no_dek=False no_byline=False %}
                                 a story's card in a list (headline, kicker, picture, byline)
 {% timestamp moment %}          <time datetime="…">14 November 2026, 09:00 CET</time>
+{% masthead %} {% site_footer %} the site's header with the section navigation, and its footer
 {{ bylines|byline_plain }}      the same as plain text
 {{ tag|tag_url }}               a tag's page
 {{ data|json_ld }}              a safe <script type="application/ld+json"> block
 """
 
+import functools
 import json
 
 from django import template
+from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
+from django.core.signals import setting_changed
+from django.dispatch import receiver
+from django.template.loader import render_to_string
 from django.utils.dates import MONTHS
 from django.utils.html import escape, format_html
 from django.utils.safestring import mark_safe
 from django.utils.timezone import template_localtime
+from django.utils.translation import get_language
 
 from articles.bylines import byline_html, byline_text
 from articles.paths import reverse_path
@@ -100,6 +107,49 @@ def card(a, level=3, variant="", no_image=False, no_dek=False, no_byline=False):
         credit,
         timestamp(a.first_published_at or a.publish_at),
     )
+
+
+# The site's header and footer: every page shows one of a handful of variants (which section is
+# current, the language), so each variant is rendered once per process and kept, keyed by
+# everything it shows. A renamed or reordered section makes a new key.
+@register.simple_tag(takes_context=True)
+def masthead(context):
+    sections = context.get("nav_sections") or ()
+    if callable(sections):
+        sections = sections()
+    request = context.get("request")
+    return _masthead(
+        get_language(),
+        tuple((s.pk, s.name, s.get_absolute_url()) for s in sections),
+        here=getattr(context.get("section"), "pk", None),
+        within=getattr(context.get("article"), "section_id", None),
+        is_home=request is not None and request.path == "/",
+    )
+
+
+@register.simple_tag
+def site_footer():
+    return _site_footer(get_language())
+
+
+@functools.lru_cache(maxsize=256)
+def _masthead(language, sections, *, here, within, is_home):
+    context = {"site": settings.NEWSROOM_SITE, "sections": sections}
+    context |= {"here": here, "within": within, "is_home": is_home}
+    return mark_safe(render_to_string("includes/masthead.html", context))  # noqa: S308 - a template's output
+
+
+@functools.lru_cache(maxsize=16)
+def _site_footer(language):
+    context = {"site": settings.NEWSROOM_SITE}
+    return mark_safe(render_to_string("includes/site_footer.html", context))  # noqa: S308 - a template's output
+
+
+@receiver(setting_changed, dispatch_uid="public_chrome_settings")
+def _forget_chrome(**kwargs):
+    # The site's name, links, static files or addresses may have changed (tests).
+    _masthead.cache_clear()
+    _site_footer.cache_clear()
 
 
 @register.filter

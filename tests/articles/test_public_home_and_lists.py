@@ -153,3 +153,25 @@ def test_news_sitemap_escapes_headlines_and_names_the_stories_first_publication(
     assert news.find(f"{NEWS}title").text == "Bread & <butter> prices"
     published = datetime.fromisoformat(news.find(f"{NEWS}publication_date").text)
     assert abs(published - story.first_published_at) < timedelta(seconds=1)
+
+
+def test_the_navigation_marks_the_current_section_and_follows_a_rename(
+    client, db, settings, django_capture_on_commit_callbacks
+):
+    settings.NEWSROOM_PAGE_CACHE = False
+    world, science = make_section("World", slug="world"), make_section("Science", slug="science")
+    story = make_article(headline="Nile levels fall", section=science)
+
+    section_page = client.get(reverse("articles:section", args=["world"])).content.decode()
+    assert '<a href="/world/" aria-current="page">World</a>' in section_page
+    assert '<a href="/science/">Science</a>' in section_page
+    article_page = client.get(story.get_absolute_url()).content.decode()
+    assert '<a href="/science/" aria-current="true">Science</a>' in article_page
+    home = client.get(reverse("articles:home")).content.decode()
+    assert '<a href="/" aria-current="page">Home</a>' in home
+    assert 'aria-current="true"' not in home
+
+    world.name = "International"
+    with django_capture_on_commit_callbacks(execute=True):  # the purge runs after commit
+        world.save()
+    assert ">International</a>" in client.get(reverse("articles:home")).content.decode()
