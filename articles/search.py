@@ -124,12 +124,17 @@ class Results:
     total: int | None = None
     pool_full: bool = False
 
+    @property
+    def pool_ends_here(self):
+        """The last page of a full pool: older matches are reached with the date filters."""
+        return self.pool_full and not self.page.has_next
+
 
 def search_page(request, queryset, query):
     """The page of ``?page=`` of live stories in ``queryset`` matching ``query``.
 
-    On PostgreSQL the newest SEARCH_POOL matches are ranked in one query that reads only ids,
-    ranks and dates; the page's stories are then loaded by id with their highlighted passage,
+    On PostgreSQL the newest SEARCH_POOL matches are ranked in one query that reads only ids
+    and ranks; the page's stories are then loaded by id with their highlighted passage,
     so only the twenty shown are read whole. Elsewhere, newest first by substring match.
     """
     if not uses_full_text():
@@ -195,7 +200,8 @@ class _OneOf(Func):
 def _probe(query):
     """The query word to look for in the body, lower-cased, with a plural or verb ending cut
     off ("droughts" finds "drought"): the longest word, the least likely to be a stop word."""
-    words = [w for w in re.findall(r"\w+", query.lower()) if f"-{w}" not in query.lower()]
+    lowered = query.lower()
+    words = [w for w in re.findall(r"\w+", lowered) if f"-{w}" not in lowered]
     if not words:
         return ""
     word = max(words, key=len)

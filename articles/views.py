@@ -475,7 +475,6 @@ def search_view(request):
         "query": query,
         "was_cut": was_cut,
         "results": results,
-        "pool_ends_here": results and results.pool_full and not page.has_next,
         "search_pool": SEARCH_POOL,
         "max_length": MAX_QUERY_LENGTH,
         "page": page,

@@ -373,11 +373,9 @@ class Command(BaseCommand):
         self.rng = random.Random(seed)
         self.now = timezone.now()
         self.span = timedelta(days=count / per_day)
-        # Stories waiting for a time still ahead (scheduled, embargoed) are a few hours' or days'
-        # work of the desk, not a share of the whole archive: a million-story archive does not
-        # have a hundred times more of them than a two-month one.
-        # About a third of a day's stories are scheduled ahead (1 in 200 of a 10,000-story
-        # archive at 150 a day; far fewer in a bigger one).
+        # Stories waiting for a time still ahead (scheduled, embargoed) are the desk's work of
+        # the coming hours, not a share of the whole archive: about a third of a day's stories
+        # (1 in 200 of a 10,000-story archive at 150 a day, far fewer of a bigger one).
         self.ahead = min(1.0, (per_day / 3) / (SCHEDULED_SHARE * count))
         started = time.monotonic()
         self.postgres = connection.vendor == "postgresql"
