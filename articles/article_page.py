@@ -169,9 +169,9 @@ def live_article(slug, at=None):
     picked = sorted(
         json_value(row["detail_picked"]) or [], key=lambda d: (d["picked_position"], d["picked_id"])
     )
-    related = [_card(data, "related", from_json=True) for data in picked[:RELATED_LIMIT]]
+    related = [card_story(data, "related", from_json=True) for data in picked[:RELATED_LIMIT]]
     shown = {article.pk, *(story.pk for story in related)}
-    sharing = [_card(data, from_json=True) for data in json_value(row["detail_sharing"]) or []]
+    sharing = [card_story(data, from_json=True) for data in json_value(row["detail_sharing"]) or []]
     sharing.sort(key=lambda story: (story.publish_at, story.pk), reverse=True)
     for story in sharing:
         if len(related) < RELATED_LIMIT and story.pk not in shown:
@@ -185,7 +185,9 @@ def live_article(slug, at=None):
     return article, bylines, related, sections
 
 
-def _card(data, prefix=None, *, from_json=False):
+def card_story(data, prefix=None, *, from_json=False):
+    """A story to show as a card (`CARD_COLUMNS`, its section and picture) from a row or JSON
+    object holding them, under ``prefix`` if given."""
     story = instance(Article, data, prefix, from_json=from_json, columns=CARD_COLUMNS)
     related_prefix = f"{prefix}__" if prefix else ""
     story.section = (

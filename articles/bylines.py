@@ -7,38 +7,45 @@ each role's people in their byline order. The same phrase serves the article pag
 
 import functools
 
-from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language, gettext
 
+from .markup import text
 from .models import Byline
 
 Role = Byline.Role
+ROLE_ORDER = tuple(Role.values)
 
 
 @functools.cache
-def _role_phrases(language):
-    # Each phrase takes the names already joined; "with" continues the "By ..." clause.
+def _words(language):
+    # Each role's phrase takes the names already joined; "with" continues the "By ..." clause.
     # Remembered per language: a listing asks for them once per card.
     return {
-        Role.WRITTEN_BY: gettext("By %(names)s"),
-        Role.WITH: gettext("with %(names)s"),
-        Role.ADDITIONAL_REPORTING: gettext("additional reporting by %(names)s"),
-        Role.PHOTOS: gettext("photos by %(names)s"),
-        Role.TRANSLATED: gettext("translated by %(names)s"),
-        Role.EDITED: gettext("edited by %(names)s"),
+        "roles": {
+            Role.WRITTEN_BY: gettext("By %(names)s"),
+            Role.WITH: gettext("with %(names)s"),
+            Role.ADDITIONAL_REPORTING: gettext("additional reporting by %(names)s"),
+            Role.PHOTOS: gettext("photos by %(names)s"),
+            Role.TRANSLATED: gettext("translated by %(names)s"),
+            Role.EDITED: gettext("edited by %(names)s"),
+        },
+        "and": gettext("%(first)s and %(last)s"),
+        "comma": gettext(", "),
+        "semicolon": gettext("; "),
     }
 
 
-def join_names(names):
-    """ "A", "A and B", "A, B and C"."""
+def join_names(names, escape=str):
+    """ "A", "A and B", "A, B and C" (the words between them passed through ``escape``)."""
     names = list(names)
     if not names:
         return ""
     if len(names) == 1:
         return names[0]
-    return gettext("%(first)s and %(last)s") % {
-        "first": gettext(", ").join(names[:-1]),
+    words = _words(get_language())
+    return escape(words["and"]) % {
+        "first": escape(words["comma"]).join(names[:-1]),
         "last": names[-1],
     }
 
@@ -50,7 +57,7 @@ def authors_by_role(bylines):
         people = grouped.setdefault(byline.role, [])
         if byline.author not in people:
             people.append(byline.author)
-    return [(role, grouped[role]) for role in Role.values if role in grouped]
+    return [(role, grouped[role]) for role in ROLE_ORDER if role in grouped]
 
 
 def credited_authors(bylines):
@@ -63,17 +70,17 @@ def credited_authors(bylines):
 
 
 def _phrase(bylines, render_name, escape):
-    phrases = _role_phrases(get_language())
+    words = _words(get_language())
     clauses = []
     for role, authors in authors_by_role(bylines):
-        template = escape(phrases[role])
-        clause = template % {"names": join_names(render_name(a) for a in authors)}
+        template = escape(words["roles"][role])
+        clause = template % {"names": join_names((render_name(a) for a in authors), escape)}
         if role == Role.WITH and clauses and clauses[-1][0] == Role.WRITTEN_BY:
             clauses[-1] = (Role.WRITTEN_BY, f"{clauses[-1][1]} {clause}")
         else:
             clauses.append((role, clause))
-    text = escape(gettext("; ")).join(clause for _, clause in clauses)
-    return text[:1].upper() + text[1:]
+    phrase = escape(words["semicolon"]).join(clause for _, clause in clauses)
+    return phrase[:1].upper() + phrase[1:]
 
 
 def byline_text(bylines):
@@ -85,8 +92,6 @@ def byline_html(bylines):
     """The phrase with each name linking to the author's page."""
 
     def link(author):
-        return format_html(
-            '<a href="{}" rel="author">{}</a>', author.get_absolute_url(), author.name
-        )
+        return f'<a href="{text(author.get_absolute_url())}" rel="author">{text(author.name)}</a>'
 
-    return mark_safe(_phrase(bylines, render_name=link, escape=conditional_escape))  # noqa: S308 - every part escaped above
+    return mark_safe(_phrase(bylines, render_name=link, escape=text))  # noqa: S308 - every part escaped above

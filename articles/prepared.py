@@ -17,6 +17,24 @@ Only ``.values()`` querysets are supported (rows come back as dicts, with the fi
 converters applied as `QuerySet.values()` would). Each parameter must reach the SQL as a
 parameter, unchanged but for the database's own adaptation of datetimes; compiling refuses a
 queryset in which a placeholder does not appear.
+
+A slice's bounds are written into the SQL itself (``LIMIT 21 OFFSET 40``), so they cannot be
+parameters. Name such arguments in ``shape``: the query is compiled once for each value they
+take (a page of a listing), keeping the most recent `MAX_SHAPES` forms:
+
+    page = PreparedQuery(
+        lambda at, section, start, stop: (
+            Article.objects.published(at=at).filter(section=section).values("id")[start:stop]
+        ),
+        shape=("start", "stop"),
+        at=datetime,
+        section=int,
+    )
+    page.rows(at=timezone.now(), section=3, start=20, stop=41)
+
+``prepare=False`` keeps a query off the server's prepared statements (and their one generic
+plan): for a query whose best plan depends on its values, such as a tag's stories (a topic on
+every third story, or on a dozen).
 """
 
 import datetime
@@ -26,6 +44,8 @@ from django.db import connections
 from django.db.backends.utils import CursorDebugWrapper, CursorWrapper
 
 _KINDS = (str, int, datetime.datetime)
+# Compiled forms kept per query and database for the values of its `shape` arguments.
+MAX_SHAPES = 64
 
 
 def _placeholder(kind, index):
@@ -40,17 +60,20 @@ def _placeholder(kind, index):
 
 
 class PreparedQuery:
-    def __init__(self, build, *, using="default", **parameters):
-        """``build(**parameters)`` returns the queryset; ``parameters`` name each one's type
-        (str, int or datetime)."""
+    def __init__(self, build, *, using="default", shape=(), prepare=True, **parameters):
+        """``build(**parameters, **shape)`` returns the queryset; ``parameters`` name each
+        one's type (str, int or datetime); ``shape`` names the integer arguments that change
+        the SQL itself (slice bounds)."""
         unknown = {kind for kind in parameters.values() if kind not in _KINDS}
         if unknown:
             raise TypeError(f"PreparedQuery parameters must be str, int or datetime: {unknown}")
         self.build = build
         self.using = using
         self.parameters = parameters
-        # One compiled form per database alias, shared by its threads: the SQL and the field
-        # converters depend on the backend, not on one connection.
+        self.shape = tuple(shape)
+        self.prepare = prepare
+        # One compiled form per database alias (and shape), shared by its threads: the SQL
+        # and the field converters depend on the backend, not on one connection.
         self._compiled = {}
         self._lock = threading.Lock()
 
@@ -59,12 +82,12 @@ class PreparedQuery:
             return connection.ops.adapt_datetimefield_value(value)
         return value
 
-    def _compile(self, connection):
+    def _compile(self, connection, shape):
         placeholders = {
             name: _placeholder(kind, index)
             for index, (name, kind) in enumerate(self.parameters.items())
         }
-        queryset = self.build(**placeholders)
+        queryset = self.build(**placeholders, **dict(zip(self.shape, shape, strict=True)))
         query = queryset.query
         if not (query.values_select or query.annotation_select):
             raise TypeError("PreparedQuery needs a .values() queryset")
@@ -90,13 +113,20 @@ class PreparedQuery:
         return sql, list(params), slots, names, compiler
 
     def rows(self, **values):
-        """Run the query with these parameter values: a list of dicts."""
+        """Run the query with these parameter (and shape) values: a list of dicts."""
         connection = connections[self.using]
-        compiled = self._compiled.get(self.using)
+        shape = tuple(values[name] for name in self.shape)
+        if not all(type(value) is int for value in shape):
+            raise TypeError(f"PreparedQuery shape values must be integers: {shape}")
+        key = (self.using, shape)
+        compiled = self._compiled.get(key)
         if compiled is None:
             with self._lock:
-                compiled = self._compiled.get(self.using) or self._compile(connection)
-                self._compiled[self.using] = compiled
+                compiled = self._compiled.get(key) or self._compile(connection, shape)
+                self._compiled.pop(key, None)
+                self._compiled[key] = compiled
+                while len(self._compiled) > MAX_SHAPES:  # the oldest first
+                    del self._compiled[next(iter(self._compiled))]
         sql, params, slots, names, compiler = compiled
         kinds = self.parameters
         actual = {name: self._adapt(connection, kinds[name], values[name]) for name in kinds}
@@ -104,7 +134,7 @@ class PreparedQuery:
             param if slot is None else actual[slot]
             for param, slot in zip(params, slots, strict=True)
         ]
-        with _cursor(connection) as cursor:
+        with _cursor(connection, prepare=self.prepare) as cursor:
             cursor.execute(sql, bound)
             fetched = cursor.fetchall()
         return [
@@ -112,12 +142,14 @@ class PreparedQuery:
         ]
 
 
-def _cursor(connection):
-    """A cursor that prepares each statement on PostgreSQL when the database settings allow
-    it (`prepare_threshold`), else the connection's usual cursor. Either way it is wrapped as
-    Django wraps its own, so queries are logged, counted and mapped to Django's errors."""
+def _cursor(connection, *, prepare):
+    """A cursor that prepares each statement on PostgreSQL when asked and the database
+    settings allow it (`prepare_threshold`), else the connection's usual cursor. Either way it
+    is wrapped as Django wraps its own, so queries are logged, counted and mapped to Django's
+    errors."""
     if (
-        connection.vendor != "postgresql"
+        not prepare
+        or connection.vendor != "postgresql"
         or connection.settings_dict["OPTIONS"].get("prepare_threshold") is None
     ):
         return connection.cursor()

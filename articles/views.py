@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import conditional_page
 from taggit.models import Tag
 
-from . import jsonld
+from . import jsonld, listings
 from .article_page import RELATED_LIMIT, live_article
 from .bylines import credited_authors
 from .caching import (
@@ -59,8 +59,6 @@ from .search import (
 # A live story whose kicker is "Breaking" shows the home page banner for this many hours.
 BREAKING_HOURS = getattr(settings, "NEWSROOM_BREAKING_HOURS", 6)
 NEWS_SITEMAP_HOURS = 48
-# How many of the newest stories the home page reads to fill its section blocks.
-HOME_POOL = 200
 
 
 def healthz(request):
@@ -109,10 +107,6 @@ def page_meta(*, title, description="", path="", image=None, noindex=False, feed
     }
 
 
-def published_listing():
-    return Article.objects.published().for_listing()
-
-
 def gone_response(request):
     return render(request, "410.html", status=410)
 
@@ -122,12 +116,11 @@ def gone_response(request):
 
 def home(request):
     now = timezone.now()
-    live = Article.objects.published(at=now)
-    lead_pk = live.filter(featured=True).values_list("pk", flat=True).first()
+    lead_pk = listings.featured_id(now)
     # One indexed read of the newest stories' ids feeds both the top list and the section
     # blocks (a window over every published story would sort the whole archive on each
     # visit); only the stories shown are then loaded, with their bylines.
-    pool = list(live.exclude(pk=lead_pk).values_list("pk", "section_id")[:HOME_POOL])
+    pool = listings.newest_ids(now, leaving_out=lead_pk)
     if lead_pk is None and pool:
         lead_pk = pool.pop(0)[0]
     newest_pks = [pk for pk, _ in pool[:16]]
@@ -135,14 +128,17 @@ def home(request):
     section_pks = {}
     for section in sections:
         pks = [pk for pk, section_id in pool if section_id == section.pk][:3]
-        if not pks and len(pool) >= HOME_POOL - 1:
+        if not pks and len(pool) >= listings.HOME_POOL - 1:
             # A quiet section with nothing among the newest stories: one short indexed read.
             pks = list(
-                live.exclude(pk=lead_pk).filter(section=section).values_list("pk", flat=True)[:3]
+                Article.objects.published(at=now)
+                .exclude(pk=lead_pk)
+                .filter(section=section)
+                .values_list("pk", flat=True)[:3]
             )
         section_pks[section.pk] = pks
     wanted = {lead_pk, *newest_pks, *chain.from_iterable(section_pks.values())} - {None}
-    loaded = {a.pk: a for a in live.filter(pk__in=wanted).for_listing()} if wanted else {}
+    loaded = listings.cards_by_id(wanted, now)
     lead = loaded.get(lead_pk)
     newest = [loaded[pk] for pk in newest_pks if pk in loaded]
     by_section = [loaded[pk] for pks in section_pks.values() for pk in pks if pk in loaded]
@@ -198,7 +194,7 @@ def section(request, section):
         if renamed is None:
             raise Http404("No such section.")
         return HttpResponsePermanentRedirect(renamed.section.get_absolute_url())
-    page = paginate(request, published_listing().filter(section=section))
+    page = paginate(request, listings.section_cards(section.pk))
     context = {
         "section": section,
         "page": page,
@@ -218,10 +214,7 @@ def section(request, section):
 
 def tag(request, slug):
     tag = get_object_or_404(public_fetch_mode(Tag.objects.all()), slug=slug)
-    page = paginate(
-        request,
-        published_listing().filter(pk__in=Article.objects.filter(tags=tag).values("pk")),
-    )
+    page = paginate(request, listings.tag_cards(tag.pk))
     path = reverse("articles:tag", kwargs={"slug": tag.slug})
     context = {
         "tag": tag,
@@ -239,12 +232,7 @@ def tag(request, slug):
 
 def source(request, slug):
     source = get_object_or_404(public_fetch_mode(Source.objects.all()), slug=slug)
-    page = paginate(
-        request,
-        published_listing().filter(
-            pk__in=source.article_sources.values("article_id"),
-        ),
-    )
+    page = paginate(request, listings.source_cards(source.pk))
     context = {
         "source": source,
         "page": page,

@@ -3,7 +3,8 @@ from django.utils.translation import gettext
 
 from articles import jsonld
 from articles.caching import add_cache_keys, article_key, author_key
-from articles.models import Article, Byline, public_fetch_mode
+from articles.listings import author_cards
+from articles.models import public_fetch_mode
 from articles.pagination import paginate
 from articles.views import feed_links, page_meta
 
@@ -16,12 +17,7 @@ def author_detail(request, slug):
         public_fetch_mode(Author.objects.select_related("photo").prefetch_related("links")),
         slug=slug,
     )
-    page = paginate(
-        request,
-        Article.objects.published()
-        .for_listing()
-        .filter(pk__in=Byline.objects.filter(author=author).values("article_id")),
-    )
+    page = paginate(request, author_cards(author.pk))
     context = {
         "author": author,
         "page": page,

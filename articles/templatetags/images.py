@@ -11,7 +11,9 @@ resizes anything. They are read from the image row's own ``rendition_index``: no
 """
 
 from django import template
-from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
+
+from articles.markup import text
 
 register = template.Library()
 
@@ -29,44 +31,33 @@ def picture(image, crop="original", sizes="100vw", eager=False, alt=None, css_cl
     """
     if not image:
         return ""
-    alt_text = image.alt_text if alt is None else alt
+    alt_text = text(image.alt_text if alt is None else alt)
     loading = "eager" if eager else "lazy"
-    priority = format_html(' fetchpriority="{}"', "high") if eager else ""
-    class_attr = format_html(' class="{}"', css_class) if css_class else ""
+    extra = ' fetchpriority="high"' if eager else ""
+    if css_class:
+        extra += f' class="{text(css_class)}"'
     by_format = image.renditions_by_format(crop)
     fallback = by_format.get("jpeg") or by_format.get("png")
     if not fallback:
         # Renditions not made yet: the (re-encoded, metadata-free) original, still sized.
-        return format_html(
-            '<img src="{}" width="{}" height="{}" alt="{}" loading="{}" decoding="async"{}{}>',
-            image.file.url,
-            image.width,
-            image.height,
-            alt_text,
-            loading,
-            priority,
-            class_attr,
+        return mark_safe(  # noqa: S308 - every value escaped
+            f'<img src="{text(image.file.url)}" width="{text(image.width)}" '
+            f'height="{text(image.height)}" alt="{alt_text}" loading="{loading}" '
+            f'decoding="async"{extra}>'
         )
     largest = fallback[-1]
     default = next((r for r in fallback if r.width >= 800), largest)
-    sources = format_html_join(
-        "",
-        '<source type="image/{}" srcset="{}" sizes="{}">',
-        [(fmt, _srcset(by_format[fmt]), sizes) for fmt in ("avif", "webp") if by_format.get(fmt)],
+    sizes = text(sizes)
+    sources = "".join(
+        f'<source type="image/{text(fmt)}" srcset="{text(_srcset(by_format[fmt]))}" '
+        f'sizes="{sizes}">'
+        for fmt in ("avif", "webp")
+        if by_format.get(fmt)
     )
-    return format_html(
-        '<picture>{}<img src="{}" srcset="{}" sizes="{}" width="{}" height="{}" alt="{}" '
-        'loading="{}" decoding="async"{}{}></picture>',
-        sources,
-        default.url,
-        _srcset(fallback),
-        sizes,
-        largest.width,
-        largest.height,
-        alt_text,
-        loading,
-        priority,
-        class_attr,
+    return mark_safe(  # noqa: S308 - every value escaped
+        f'<picture>{sources}<img src="{text(default.url)}" srcset="{text(_srcset(fallback))}" '
+        f'sizes="{sizes}" width="{text(largest.width)}" height="{text(largest.height)}" '
+        f'alt="{alt_text}" loading="{loading}" decoding="async"{extra}></picture>'
     )
 
 

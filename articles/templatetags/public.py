@@ -21,12 +21,13 @@ from django.core.signals import setting_changed
 from django.dispatch import receiver
 from django.template.loader import render_to_string
 from django.utils.dates import MONTHS
-from django.utils.html import escape, format_html
+from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.utils.timezone import template_localtime
 from django.utils.translation import get_language
 
 from articles.bylines import byline_html, byline_text
+from articles.markup import text
 from articles.paths import reverse_path
 
 from .images import picture
@@ -48,10 +49,16 @@ def timestamp(moment):
     and formatted directly rather than through the `date` filter (the same "c" and
     "j F Y, H:i T" formats): listings show dozens of them."""
     local = template_localtime(moment)
+    month = _month_names(get_language())[local.month]
     return mark_safe(  # noqa: S308 - digits, and the zone and month names escaped
-        f'<time datetime="{local.isoformat()}">{local.day} {escape(MONTHS[local.month])} '
-        f"{local.year:04d}, {local:%H:%M} {escape(local.tzname() or '')}</time>"
+        f'<time datetime="{local.isoformat()}">{local.day} {month} '
+        f"{local.year:04d}, {local:%H:%M} {text(local.tzname() or '')}</time>"
     )
+
+
+@functools.cache
+def _month_names(language):
+    return {number: text(name) for number, name in MONTHS.items()}
 
 
 # A card in Python rather than an included template: listings show dozens of them, and an
@@ -60,7 +67,7 @@ def timestamp(moment):
 def card(a, level=3, variant="", no_image=False, no_dek=False, no_byline=False):
     """One story in a list: its picture (16:9), kicker or section, headline, standfirst (or a
     search snippet), byline and date. ``variant``: "lead" or "compact"."""
-    url = a.get_absolute_url()
+    url = text(a.get_absolute_url())
     media = ""
     classes = "card"
     if variant:
@@ -72,40 +79,26 @@ def card(a, level=3, variant="", no_image=False, no_dek=False, no_byline=False):
             if variant == "lead"
             else "(min-width: 64rem) 20rem, (min-width: 40rem) 45vw, 100vw"
         )
-        media = format_html(
-            '<a class="card__media" href="{}" tabindex="-1" aria-hidden="true">{}</a>',
-            url,
-            picture(a.lead_image, crop="16x9", sizes=sizes, eager=variant == "lead", alt=""),
-        )
+        image = picture(a.lead_image, crop="16x9", sizes=sizes, eager=variant == "lead", alt="")
+        media = f'<a class="card__media" href="{url}" tabindex="-1" aria-hidden="true">{image}</a>'
     kicker = a.kicker or (a.section.name if a.section else "")
     snippet = getattr(a, "snippet", "")
     if snippet:
-        dek = format_html('<p class="card__dek">{}</p>', snippet)
+        dek = f'<p class="card__dek">{text(snippet)}</p>'
     elif a.dek and not no_dek:
-        dek = format_html('<p class="card__dek">{}</p>', a.dek)
+        dek = f'<p class="card__dek">{text(a.dek)}</p>'
     else:
         dek = ""
     bylines = [] if no_byline else a.bylines.all()
-    credit = (
-        format_html('<span class="card__byline">{}</span> · ', byline(bylines)) if bylines else ""
-    )
-    return format_html(
-        '<article class="{}">\n  {}\n  <div class="card__text">\n'
-        '    <p class="card__kicker">{}</p>\n'
-        '    <h{} class="card__headline"><a href="{}">{}</a></h{}>\n'
-        "    {}\n"
-        '    <p class="card__meta">{}{}</p>\n'
-        "  </div>\n</article>",
-        classes,
-        media,
-        kicker,
-        int(level),
-        url,
-        a.headline,
-        int(level),
-        dek,
-        credit,
-        timestamp(a.first_published_at or a.publish_at),
+    credit = f'<span class="card__byline">{byline(bylines)}</span> · ' if bylines else ""
+    level = int(level)
+    return mark_safe(  # noqa: S308 - every value escaped (`text`) or built as markup above
+        f'<article class="{text(classes)}">\n  {media}\n  <div class="card__text">\n'
+        f'    <p class="card__kicker">{text(kicker)}</p>\n'
+        f'    <h{level} class="card__headline"><a href="{url}">{text(a.headline)}</a></h{level}>\n'
+        f"    {dek}\n"
+        f'    <p class="card__meta">{credit}{timestamp(a.first_published_at or a.publish_at)}</p>\n'
+        "  </div>\n</article>"
     )
 
 

@@ -192,3 +192,58 @@ def test_related_stories_show_a_pick_sharing_a_tag_once_and_fill_up_with_the_new
         "Ports 4h ago",
         "Ports 5h ago",
     ]
+
+
+NEWEST_PAGE = PreparedQuery(
+    lambda at, start, stop: (
+        Article.objects.published(at=at).values("id").order_by("-publish_at", "-id")[start:stop]
+    ),
+    shape=("start", "stop"),
+    at=datetime,
+)
+
+
+def test_a_prepared_query_is_compiled_once_for_each_shape_and_answers_each_page(db):
+    now = timezone.now()
+    stories = [make_article(publish_at=now - timedelta(hours=hours)) for hours in range(1, 6)]
+    ids = [story.pk for story in stories]
+    assert [r["id"] for r in NEWEST_PAGE.rows(at=now, start=0, stop=2)] == ids[:2]
+    assert [r["id"] for r in NEWEST_PAGE.rows(at=now, start=2, stop=4)] == ids[2:4]
+    assert [r["id"] for r in NEWEST_PAGE.rows(at=now, start=4, stop=6)] == ids[4:]
+    shapes = {shape for _alias, shape in NEWEST_PAGE._compiled}
+    assert {(0, 2), (2, 4), (4, 6)} <= shapes
+
+
+def test_a_prepared_query_keeps_a_bounded_number_of_shapes(db, monkeypatch):
+    monkeypatch.setattr("articles.prepared.MAX_SHAPES", 2)
+    query = PreparedQuery(
+        lambda start, stop, at: Article.objects.published(at=at).values("id")[start:stop],
+        shape=("start", "stop"),
+        at=datetime,
+    )
+    now = timezone.now()
+    for start in range(5):
+        query.rows(at=now, start=start, stop=start + 1)
+    assert [shape for _alias, shape in query._compiled] == [(3, 4), (4, 5)]
+
+
+def test_a_prepared_query_refuses_a_shape_that_is_not_a_whole_number(db):
+    with pytest.raises(TypeError, match="shape"):
+        NEWEST_PAGE.rows(at=timezone.now(), start="0; DROP TABLE x", stop=2)
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="prepared statements: PostgreSQL")
+def test_only_queries_asked_to_are_prepared_on_the_server(db):
+    make_article()
+    unprepared = PreparedQuery(
+        lambda at: Article.objects.published(at=at).values("id", "headline")[:3],
+        prepare=False,
+        at=datetime,
+    )
+    unprepared.rows(at=timezone.now())
+    BY_SLUG.rows(slug="x", at=timezone.now())
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        statements = [row[0] for row in cursor.fetchall()]
+    assert any('"headline", "articles_article"."publish_at"' in s for s in statements)
+    assert not any("LIMIT 3" in s for s in statements)

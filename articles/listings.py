@@ -1,0 +1,184 @@
+"""The public listings' reads: pages of story cards, each query compiled once per process.
+
+A section's, tag's, author's or source's page, and the home page, show cards: a story's
+headline, kicker, standfirst, section, lead picture, bylines and dates. Each list is a
+`PreparedQuery` built from `Article.objects.published()` with the ORM, so the visibility
+rule is the same as everywhere; only compiling it is done once (it cost a listing more than
+PostgreSQL took to run it). Rows become ordinary model instances, with their section, picture
+and bylines cached, so cards, URLs and cache keys work as on any loaded article, and a lazy
+load still fails under the tests' FETCH_RAISE.
+
+    page = paginate(request, section_cards(section.pk))
+"""
+
+import datetime
+
+from django.db.models import F, Func, Value
+from django.db.models.fields import BooleanField, CharField
+from django.utils import timezone
+
+from .article_page import CARD_COLUMNS, PICTURE_COLUMNS, SECTION_COLUMNS, card_story
+from .models import (
+    LISTING_AUTHOR_COLUMNS,
+    Article,
+    ArticleSource,
+    Byline,
+    _listing_bylines,
+    attach_bylines,
+)
+from .prepared import PreparedQuery
+from .rows import json_value
+
+# How many of the newest stories the home page reads to fill its section blocks.
+HOME_POOL = 200
+
+_CARD_VALUES = (
+    *CARD_COLUMNS,
+    *(f"section__{column}" for column in SECTION_COLUMNS),
+    *(f"lead_image__{column}" for column in PICTURE_COLUMNS),
+)
+
+
+def _cards(queryset):
+    """A card's columns, its section's and picture's, and its bylines as a JSON array."""
+    return queryset.values(*_CARD_VALUES).annotate(listing_bylines=_listing_bylines())
+
+
+def _story(row):
+    story = card_story(row)
+    attach_bylines(story, json_value(row["listing_bylines"]), author_columns=LISTING_AUTHOR_COLUMNS)
+    return story
+
+
+class Cards:
+    """The live stories of one listing, newest first, as cards; sliced by `paginate()`."""
+
+    def __init__(self, query, **values):
+        self.query = query
+        self.values = {"at": timezone.now(), **values}
+
+    def __getitem__(self, bounds):
+        if not isinstance(bounds, slice) or bounds.step is not None:
+            raise TypeError("Cards are read a page at a time: cards[start:stop]")
+        rows = self.query.rows(start=bounds.start or 0, stop=bounds.stop, **self.values)
+        return [_story(row) for row in rows]
+
+
+def _page_query(narrow, **parameters):
+    """A prepared page of cards: the live stories ``narrow(queryset, **values)`` keeps."""
+
+    def build(at, start, stop, **values):
+        return _cards(narrow(Article.objects.published(at=at), **values))[start:stop]
+
+    return PreparedQuery(
+        build,
+        shape=("start", "stop"),
+        prepare=False,
+        at=datetime.datetime,
+        **parameters,
+    )
+
+
+# None of these is a server-side prepared statement: a generic plan knows neither the status
+# asked for (`published()` sends it as a parameter) nor how many stories a tag, an author or a
+# source has (a third of the archive, or a dozen), and sorted every live story to find the
+# newest featured one. Planned for their values, each walks the publish-time index.
+_SECTION = _page_query(lambda live, section: live.filter(section=section), section=int)
+_TAG = _page_query(
+    lambda live, tag: live.filter(pk__in=Article.objects.filter(tags=tag).values("pk")),
+    tag=int,
+)
+_AUTHOR = _page_query(
+    lambda live, author: live.filter(
+        pk__in=Byline.objects.filter(author=author).values("article_id")
+    ),
+    author=int,
+)
+_SOURCE = _page_query(
+    lambda live, source: live.filter(
+        pk__in=ArticleSource.objects.filter(source=source).values("article_id")
+    ),
+    source=int,
+)
+
+
+def section_cards(section_id):
+    return Cards(_SECTION, section=section_id)
+
+
+def tag_cards(tag_id):
+    return Cards(_TAG, tag=tag_id)
+
+
+def author_cards(author_id):
+    return Cards(_AUTHOR, author=author_id)
+
+
+def source_cards(source_id):
+    return Cards(_SOURCE, source=source_id)
+
+
+# The home page -------------------------------------------------------------------------------
+
+
+class _IdIn(Func):
+    """``id IN (…)`` for ids sent as one text parameter, "3,17,42": one compiled query for
+    any number of ids (``pk__in=[…]`` makes a new one for each count)."""
+
+    output_field = BooleanField()
+    # SQLite reads the ids back as the rows of a JSON array.
+    template = "%(field)s IN (SELECT value FROM json_each('[' || %(ids)s || ']'))"
+
+    def __init__(self, field, ids):
+        super().__init__(F(field), Value(ids, output_field=CharField()))
+
+    def as_sql(self, compiler, connection, template=None, **extra_context):
+        field, ids = (compiler.compile(e) for e in self.get_source_expressions())
+        sql = (template or self.template) % {"field": field[0], "ids": ids[0]}
+        return sql, (*field[1], *ids[1])
+
+    def as_postgresql(self, compiler, connection, **extra_context):
+        template = "%(field)s = ANY(string_to_array(%(ids)s, ',')::bigint[])"
+        return self.as_sql(compiler, connection, template=template)
+
+
+_LEAD = PreparedQuery(
+    lambda at: Article.objects.published(at=at).filter(featured=True).values("pk")[:1],
+    prepare=False,
+    at=datetime.datetime,
+)
+# `lead` is 0 when no story is featured: no story has that id.
+_NEWEST = PreparedQuery(
+    lambda at, lead: (
+        Article.objects.published(at=at).exclude(pk=lead).values("pk", "section_id")[:HOME_POOL]
+    ),
+    prepare=False,
+    at=datetime.datetime,
+    lead=int,
+)
+_BY_ID = PreparedQuery(
+    lambda at, ids: _cards(Article.objects.published(at=at).filter(_IdIn("pk", ids))),
+    prepare=False,
+    at=datetime.datetime,
+    ids=str,
+)
+
+
+def featured_id(at):
+    """The newest featured live story's id, or None."""
+    rows = _LEAD.rows(at=at)
+    return rows[0]["pk"] if rows else None
+
+
+def newest_ids(at, *, leaving_out):
+    """[(id, section id)] of the `HOME_POOL` newest live stories but ``leaving_out``."""
+    return [(row["pk"], row["section_id"]) for row in _NEWEST.rows(at=at, lead=leaving_out or 0)]
+
+
+def cards_by_id(ids, at):
+    """{id: story} for those of ``ids`` that are live at ``at``, as cards."""
+    ids = sorted({int(pk) for pk in ids})
+    if not ids:
+        return {}
+    rows = _BY_ID.rows(at=at, ids=",".join(map(str, ids)))
+    return {story.pk: story for story in map(_story, rows)}
