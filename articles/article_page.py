@@ -1,13 +1,19 @@
-"""The live article page's read: the story and everything its page shows in one query.
+"""The live article page's read: the story and everything its page shows in two queries.
 
-The story by slug, under `Article.objects.published()`: its own columns, its section and lead
-image, and as JSON arrays its bylines (with each author and photo), sources, corrections, tags,
-the related stories an editor picked and the newest stories sharing one of its tags (live ones
-only, with section and image), and the site's sections for the navigation.
+The first reads the story by slug, under `Article.objects.published()`: its own columns, its
+section and lead image, and as JSON arrays its bylines (with each author and photo), sources,
+corrections, tags, the related stories an editor picked (live ones only, with section and
+image), and the site's sections for the navigation. The second tops the related stories up
+with the newest live stories sharing one of its tags.
 
-It is a `PreparedQuery`: defined with the ORM, compiled once per process. The row becomes
-ordinary model instances with their relations cached, so templates, JSON-LD and URLs work as
-on any loaded article, and a lazy load still fails under the tests' FETCH_RAISE.
+Both are `PreparedQuery`s: defined with the ORM, compiled once per process. The first is a
+server-side prepared statement with one generic plan (its best plan never changes); the second
+is planned for its values, because its best plan depends on the tags: for a tag on a third of
+the stories, walk the newest stories until a few match; for a tag on a handful, read those.
+(One plan for both walked the whole archive for a story whose tags no other story has.)
+The rows become ordinary model instances with their relations cached, so templates, JSON-LD
+and URLs work as on any loaded article, and a lazy load still fails under the tests'
+FETCH_RAISE.
 """
 
 import datetime
@@ -27,7 +33,7 @@ from .models import (
     _detail_annotations,
     attach_bylines,
 )
-from .prepared import PreparedQuery
+from .prepared import IdIn, PreparedQuery, id_list
 from .rows import instance, json_value
 
 RELATED_LIMIT = 4
@@ -104,7 +110,6 @@ def _story(slug, at, article_type):
                 ),
                 link="article",
             ),
-            detail_sharing=JSONArraySubquery(_sharing_a_tag(at, article_type)),
             # The navigation too: read here, it costs the page no cache round trip.
             detail_navigation=JSONArraySubquery(
                 Section.objects.order_by().values(
@@ -115,31 +120,31 @@ def _story(slug, at, article_type):
     )
 
 
-def _sharing_a_tag(at, article_type):
-    """The newest live stories sharing a tag with the outer article: walking the publish-time
-    index stops after a handful of matches instead of sorting every story of a big topic."""
-    tagged = TaggedItem.objects.filter(content_type=article_type)
-    # Inside: the candidate's tagged items (1), the candidate (2), the outer article (3).
-    its_tags = tagged.filter(object_id=OuterRef(OuterRef(OuterRef("pk")))).values("tag_id")
-    # The editor's picks come first anyway: left out here, so a handful of rows is enough.
-    picked = RelatedArticle.objects.filter(article=OuterRef(OuterRef("pk"))).values("related_id")
+def _sharing_a_tag(at, tags, leaving_out, article_type):
+    """The newest live stories tagged with one of ``tags`` but those ``leaving_out``."""
+    tagged = TaggedItem.objects.filter(content_type=article_type, object_id=OuterRef("pk"))
     return (
         Article.objects.published(at=at)
-        .filter(Exists(tagged.filter(object_id=OuterRef("pk"), tag_id__in=its_tags)))
-        .exclude(pk=OuterRef("pk"))
-        .exclude(pk__in=picked)
+        .filter(Exists(tagged.filter(IdIn("tag_id", tags))))
+        .exclude(IdIn("pk", leaving_out))
         .order_by("-publish_at", "-id")
         .values(
-            item=JSONRow(
-                **{column: column for column in CARD_COLUMNS},
-                **_json_fields("section", SECTION_COLUMNS),
-                **_json_fields("lead_image", PICTURE_COLUMNS),
-            )
+            *CARD_COLUMNS,
+            *_prefixed("section", SECTION_COLUMNS),
+            *_prefixed("lead_image", PICTURE_COLUMNS),
         )[:RELATED_LIMIT]
     )
 
 
 STORY = PreparedQuery(_story, slug=str, at=datetime.datetime, article_type=int)
+SHARING = PreparedQuery(
+    _sharing_a_tag,
+    prepare=False,
+    at=datetime.datetime,
+    tags=str,
+    leaving_out=str,
+    article_type=int,
+)
 
 
 def live_article(slug, at=None):
@@ -170,13 +175,15 @@ def live_article(slug, at=None):
         json_value(row["detail_picked"]) or [], key=lambda d: (d["picked_position"], d["picked_id"])
     )
     related = [card_story(data, "related", from_json=True) for data in picked[:RELATED_LIMIT]]
-    shown = {article.pk, *(story.pk for story in related)}
-    sharing = [card_story(data, from_json=True) for data in json_value(row["detail_sharing"]) or []]
-    sharing.sort(key=lambda story: (story.publish_at, story.pk), reverse=True)
-    for story in sharing:
-        if len(related) < RELATED_LIMIT and story.pk not in shown:
-            related.append(story)
-            shown.add(story.pk)
+    tags = json_value(row["detail_tags"]) or []
+    if tags:  # asked even when enough were picked: a page's query count stays fixed
+        sharing = SHARING.rows(
+            at=at,
+            tags=id_list(tag["tag_id"] for tag in tags),
+            leaving_out=id_list([article.pk, *(story.pk for story in related)]),
+            article_type=article_type,
+        )
+        related += [card_story(data) for data in sharing][: RELATED_LIMIT - len(related)]
     sections = [
         instance(Section, data, from_json=True)
         for data in json_value(row["detail_navigation"]) or []

@@ -13,8 +13,6 @@ load still fails under the tests' FETCH_RAISE.
 
 import datetime
 
-from django.db.models import F, Func, Value
-from django.db.models.fields import BooleanField, CharField
 from django.utils import timezone
 
 from .article_page import CARD_COLUMNS, PICTURE_COLUMNS, SECTION_COLUMNS, card_story
@@ -26,7 +24,7 @@ from .models import (
     _listing_bylines,
     attach_bylines,
 )
-from .prepared import PreparedQuery
+from .prepared import IdIn, PreparedQuery, id_list
 from .rows import json_value
 
 # How many of the newest stories the home page reads to fill its section blocks.
@@ -121,27 +119,6 @@ def source_cards(source_id):
 # The home page -------------------------------------------------------------------------------
 
 
-class _IdIn(Func):
-    """``id IN (…)`` for ids sent as one text parameter, "3,17,42": one compiled query for
-    any number of ids (``pk__in=[…]`` makes a new one for each count)."""
-
-    output_field = BooleanField()
-    # SQLite reads the ids back as the rows of a JSON array.
-    template = "%(field)s IN (SELECT value FROM json_each('[' || %(ids)s || ']'))"
-
-    def __init__(self, field, ids):
-        super().__init__(F(field), Value(ids, output_field=CharField()))
-
-    def as_sql(self, compiler, connection, template=None, **extra_context):
-        field, ids = (compiler.compile(e) for e in self.get_source_expressions())
-        sql = (template or self.template) % {"field": field[0], "ids": ids[0]}
-        return sql, (*field[1], *ids[1])
-
-    def as_postgresql(self, compiler, connection, **extra_context):
-        template = "%(field)s = ANY(string_to_array(%(ids)s, ',')::bigint[])"
-        return self.as_sql(compiler, connection, template=template)
-
-
 _LEAD = PreparedQuery(
     lambda at: Article.objects.published(at=at).filter(featured=True).values("pk")[:1],
     prepare=False,
@@ -157,7 +134,7 @@ _NEWEST = PreparedQuery(
     lead=int,
 )
 _BY_ID = PreparedQuery(
-    lambda at, ids: _cards(Article.objects.published(at=at).filter(_IdIn("pk", ids))),
+    lambda at, ids: _cards(Article.objects.published(at=at).filter(IdIn("pk", ids))),
     prepare=False,
     at=datetime.datetime,
     ids=str,
@@ -177,8 +154,8 @@ def newest_ids(at, *, leaving_out):
 
 def cards_by_id(ids, at):
     """{id: story} for those of ``ids`` that are live at ``at``, as cards."""
-    ids = sorted({int(pk) for pk in ids})
+    ids = id_list(ids)
     if not ids:
         return {}
-    rows = _BY_ID.rows(at=at, ids=",".join(map(str, ids)))
+    rows = _BY_ID.rows(at=at, ids=ids)
     return {story.pk: story for story in map(_story, rows)}

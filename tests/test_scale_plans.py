@@ -6,6 +6,7 @@ all. The generated newsroom gives realistic statistics.
 """
 
 import io
+import json
 import re
 
 import pytest
@@ -95,3 +96,35 @@ def test_no_public_page_counts_the_archive(client, newsroom):
         if re.search(r"\bCOUNT\s*\(", sql, re.IGNORECASE) and "articles_article" in sql
     }
     assert not counting, counting
+
+
+def articles_read(sql):
+    """How many rows of the articles table the query reads, by EXPLAIN ANALYZE."""
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN (ANALYZE, FORMAT JSON) {sql}")
+        plan = cursor.fetchone()[0]
+    plan = plan if isinstance(plan, list) else json.loads(plan)
+
+    def walk(node):
+        here = 0
+        if node.get("Relation Name") == "articles_article":
+            here = node["Actual Rows"] * node["Actual Loops"]
+            here += node.get("Rows Removed by Filter", 0)
+        return here + sum(walk(child) for child in node.get("Plans", ()))
+
+    return walk(plan[0]["Plan"])
+
+
+def test_a_story_with_a_tag_no_other_story_has_does_not_walk_the_archive(client, newsroom):
+    from tests.factories import make_article
+
+    lonely = make_article(headline="A topic of its own", tags=["Only here"])
+    [other] = Article.objects.published().exclude(pk=lonely.pk).order_by("publish_at")[:1]
+    other.tags.add("Only here")  # one other story, the oldest: the walk would cross them all
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+    sharing = [sql for sql in page_queries(client, lonely.get_absolute_url()) if "EXISTS" in sql]
+    assert len(sharing) == 1
+    assert articles_read(sharing[0]) < 20
+    page = client.get(lonely.get_absolute_url()).content.decode()
+    assert other.headline in page  # and the one story sharing it is found

@@ -18,7 +18,7 @@ from .public_helpers import make_picture
 # Upper bounds per page type, for an anonymous reader (no session, no auth queries).
 BUDGET = {
     "home": 6,
-    "article": 1,  # the story with all its parts (articles/article_page.py)
+    "article": 2,  # the story with all its parts, then the stories sharing a tag (article_page)
     "section": 5,
     "tag": 5,
     "author": 6,
