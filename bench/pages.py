@@ -22,7 +22,7 @@ from django.db import connection  # noqa: E402
 from django.db.models import Count  # noqa: E402
 from django.test import Client, override_settings  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
-from taggit.models import Tag  # noqa: E402
+from taggit.models import Tag, TaggedItem  # noqa: E402
 
 from articles.models import Article, Byline  # noqa: E402
 from authors.models import Author  # noqa: E402
@@ -39,6 +39,22 @@ def busiest_recent_article():
     return max(recent, key=lambda a: (tags.get(a.pk, 0) + bylines.get(a.pk, 0), a.publish_at))
 
 
+def rarest_recent_article():
+    """Among the newest stories with tags, the one whose tags other stories use least: its
+    related stories cannot be found by walking the newest stories until a few match."""
+    recent = list(Article.objects.published().filter(tags__isnull=False).distinct()[:200])
+    items = TaggedItem.objects.filter(object_id__in=[a.pk for a in recent])
+    uses = dict(
+        Tag.objects.filter(pk__in=items.values("tag_id"))
+        .annotate(n=Count("taggit_taggeditem_items"))
+        .values_list("pk", "n")
+    )
+    most_used = {}
+    for object_id, tag_id in items.values_list("object_id", "tag_id"):
+        most_used[object_id] = max(most_used.get(object_id, 0), uses[tag_id])
+    return min(recent, key=lambda a: most_used[a.pk])
+
+
 def pages():
     if connection.vendor == "postgresql":
         # Picking the pages counts tag and byline uses over the whole archive: at a million
@@ -46,6 +62,7 @@ def pages():
         with connection.cursor() as cursor:
             cursor.execute("SET statement_timeout = 0")
     article = busiest_recent_article()
+    lonely = rarest_recent_article()
     section = article.section
     # The most used tag and the most prolific author: the heaviest listings of their kind.
     tag = Tag.objects.get(pk=busiest("tag_id", article_tag_ids(article)))
@@ -58,6 +75,7 @@ def pages():
     return {
         "home": "/",
         "article": article.get_absolute_url(),
+        "article (rare topic)": lonely.get_absolute_url(),
         "section": section.get_absolute_url(),
         "tag": f"/tags/{tag.slug}/",
         "author": author.get_absolute_url(),
