@@ -105,7 +105,6 @@ def _story(slug, at, article_type):
                     picked_position="position",
                     picked_id="id",
                     **_json_fields("related", CARD_COLUMNS),
-                    **_json_fields("related__section", SECTION_COLUMNS),
                     **_json_fields("related__lead_image", PICTURE_COLUMNS),
                 ),
                 link="article",
@@ -128,11 +127,7 @@ def _sharing_a_tag(at, tags, leaving_out, article_type):
         .filter(Exists(tagged.filter(IdIn("tag_id", tags))))
         .exclude(IdIn("pk", leaving_out))
         .order_by("-publish_at", "-id")
-        .values(
-            *CARD_COLUMNS,
-            *_prefixed("section", SECTION_COLUMNS),
-            *_prefixed("lead_image", PICTURE_COLUMNS),
-        )[:RELATED_LIMIT]
+        .values(*CARD_COLUMNS, *_prefixed("lead_image", PICTURE_COLUMNS))[:RELATED_LIMIT]
     )
 
 
@@ -171,10 +166,21 @@ def live_article(slug, at=None):
         photo_columns=PICTURE_COLUMNS,
     )
 
+    sections = [
+        instance(Section, data, from_json=True)
+        for data in json_value(row["detail_navigation"]) or []
+    ]
+    sections.sort(key=lambda section: (section.position, section.name))
+    # Related stories take their section from the navigation, which holds every section.
+    by_pk = {section.pk: section for section in sections}
+
     picked = sorted(
         json_value(row["detail_picked"]) or [], key=lambda d: (d["picked_position"], d["picked_id"])
     )
-    related = [card_story(data, "related", from_json=True) for data in picked[:RELATED_LIMIT]]
+    related = [
+        card_story(data, "related", from_json=True, sections=by_pk)
+        for data in picked[:RELATED_LIMIT]
+    ]
     tags = json_value(row["detail_tags"]) or []
     if tags:  # asked even when enough were picked: a page's query count stays fixed
         sharing = SHARING.rows(
@@ -183,25 +189,22 @@ def live_article(slug, at=None):
             leaving_out=id_list([article.pk, *(story.pk for story in related)]),
             article_type=article_type,
         )
-        related += [card_story(data) for data in sharing][: RELATED_LIMIT - len(related)]
-    sections = [
-        instance(Section, data, from_json=True)
-        for data in json_value(row["detail_navigation"]) or []
-    ]
-    sections.sort(key=lambda section: (section.position, section.name))
-    return article, bylines, related, sections
+        related += [card_story(data, sections=by_pk) for data in sharing]
+    return article, bylines, related[:RELATED_LIMIT], sections
 
 
-def card_story(data, prefix=None, *, from_json=False):
-    """A story to show as a card (`CARD_COLUMNS`, its section and picture) from a row or JSON
-    object holding them, under ``prefix`` if given."""
-    story = instance(Article, data, prefix, from_json=from_json, columns=CARD_COLUMNS)
+def card_story(data, prefix=None, *, from_json=False, sections=None, columns=CARD_COLUMNS):
+    """A story to show as a card (`CARD_COLUMNS`, or ``columns``, its section and picture)
+    from a row or JSON object holding them, under ``prefix`` if given. ``sections``:
+    {id: section} to take its section from, instead of the row's ``section__`` columns."""
+    story = instance(Article, data, prefix, from_json=from_json, columns=columns)
     related_prefix = f"{prefix}__" if prefix else ""
-    story.section = (
-        instance(Section, data, f"{related_prefix}section", from_json=from_json)
-        if story.section_id
-        else None
-    )
+    if sections is not None:
+        story.section = sections.get(story.section_id)
+    elif story.section_id:
+        story.section = instance(Section, data, f"{related_prefix}section", from_json=from_json)
+    else:
+        story.section = None
     story.lead_image = (
         instance(
             Image, data, f"{related_prefix}lead_image", from_json=from_json, columns=PICTURE_COLUMNS

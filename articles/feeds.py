@@ -20,10 +20,10 @@ from taggit.models import Tag
 
 from authors.models import Author
 
-from . import jsonld
+from . import jsonld, listings
 from .bylines import byline_text, credited_authors
 from .caching import FEEDS, add_cache_keys, author_key, section_key, tag_key
-from .models import Article, Byline, Section, public_fetch_mode
+from .models import Section
 
 FEED_LENGTH = 30
 
@@ -95,15 +95,11 @@ class LatestFeed(Feed):
     def get_object(self, request, *args, **kwargs):
         return None
 
-    def published(self, obj):
-        return Article.objects.published()
+    def stories(self, obj):
+        return listings.latest_feed_items()
 
     def items(self, obj=None):
-        return list(
-            public_fetch_mode(
-                self.published(obj).for_listing().with_tag_list().order_by("-publish_at", "-id")
-            )[:FEED_LENGTH]
-        )
+        return self.stories(obj)[0:FEED_LENGTH]
 
     def item_title(self, item):
         # Plain text by the RSS and Atom specs, but some readers render titles as HTML.
@@ -174,8 +170,8 @@ class SectionFeed(LatestFeed):
             "section": strip_tags(obj.name)
         }
 
-    def published(self, obj):
-        return Article.objects.published().filter(section=obj)
+    def stories(self, obj):
+        return listings.section_feed_items(obj.pk)
 
 
 class TagFeed(LatestFeed):
@@ -193,10 +189,8 @@ class TagFeed(LatestFeed):
     def description(self, obj=None):
         return gettext("Stories tagged “%(tag)s”.") % {"tag": strip_tags(obj.name)}
 
-    def published(self, obj):
-        return Article.objects.published().filter(
-            pk__in=Article.objects.filter(tags=obj).values("pk")
-        )
+    def stories(self, obj):
+        return listings.tag_feed_items(obj.pk)
 
 
 class AuthorFeed(LatestFeed):
@@ -211,10 +205,8 @@ class AuthorFeed(LatestFeed):
     def description(self, obj=None):
         return gettext("Stories by %(author)s.") % {"author": strip_tags(obj.name)}
 
-    def published(self, obj):
-        return Article.objects.published().filter(
-            pk__in=Byline.objects.filter(author=obj).values("article_id")
-        )
+    def stories(self, obj):
+        return listings.author_feed_items(obj.pk)
 
 
 def _atom(feed_class):

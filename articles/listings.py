@@ -13,6 +13,7 @@ load still fails under the tests' FETCH_RAISE.
 
 import datetime
 
+from django.contrib.contenttypes.models import ContentType
 from django.utils import timezone
 
 from .article_page import CARD_COLUMNS, PICTURE_COLUMNS, SECTION_COLUMNS, card_story
@@ -21,6 +22,7 @@ from .models import (
     Article,
     ArticleSource,
     Byline,
+    _detail_annotations,
     _listing_bylines,
     attach_bylines,
 )
@@ -42,8 +44,23 @@ def _cards(queryset):
     return queryset.values(*_CARD_VALUES).annotate(listing_bylines=_listing_bylines())
 
 
+# A feed's items: a card, when it was last edited, and its tags' names as a JSON array.
+FEED_COLUMNS = (*CARD_COLUMNS, "modified_at")
+
+
+def _feed_items(queryset, article_type):
+    return queryset.values(*_CARD_VALUES, "modified_at").annotate(
+        listing_bylines=_listing_bylines(),
+        detail_tags=_detail_annotations(article_type)["detail_tags"],
+    )
+
+
 def _story(row):
-    story = card_story(row)
+    if "detail_tags" in row:
+        story = card_story(row, columns=FEED_COLUMNS)
+        story.detail_tags = json_value(row["detail_tags"]) or []
+    else:
+        story = card_story(row)
     attach_bylines(story, json_value(row["listing_bylines"]), author_columns=LISTING_AUTHOR_COLUMNS)
     return story
 
@@ -54,6 +71,8 @@ class Cards:
     def __init__(self, query, **values):
         self.query = query
         self.values = {"at": timezone.now(), **values}
+        if "article_type" in query.parameters:
+            self.values["article_type"] = ContentType.objects.get_for_model(Article).pk
 
     def __getitem__(self, bounds):
         if not isinstance(bounds, slice) or bounds.step is not None:
@@ -62,12 +81,16 @@ class Cards:
         return [_story(row) for row in rows]
 
 
-def _page_query(narrow, **parameters):
-    """A prepared page of cards: the live stories ``narrow(queryset, **values)`` keeps."""
+def _page_query(narrow, *, feed=False, **parameters):
+    """A prepared page of cards (or of feed items): the live stories ``narrow(queryset,
+    **values)`` keeps."""
 
-    def build(at, start, stop, **values):
-        return _cards(narrow(Article.objects.published(at=at), **values))[start:stop]
+    def build(at, start, stop, article_type=None, **values):
+        live = narrow(Article.objects.published(at=at), **values)
+        return (_feed_items(live, article_type) if feed else _cards(live))[start:stop]
 
+    if feed:
+        parameters["article_type"] = int
     return PreparedQuery(
         build,
         shape=("start", "stop"),
@@ -81,23 +104,30 @@ def _page_query(narrow, **parameters):
 # asked for (`published()` sends it as a parameter) nor how many stories a tag, an author or a
 # source has (a third of the archive, or a dozen), and sorted every live story to find the
 # newest featured one. Planned for their values, each walks the publish-time index.
-_SECTION = _page_query(lambda live, section: live.filter(section=section), section=int)
-_TAG = _page_query(
-    lambda live, tag: live.filter(pk__in=Article.objects.filter(tags=tag).values("pk")),
-    tag=int,
-)
-_AUTHOR = _page_query(
-    lambda live, author: live.filter(
-        pk__in=Byline.objects.filter(author=author).values("article_id")
-    ),
-    author=int,
-)
-_SOURCE = _page_query(
-    lambda live, source: live.filter(
-        pk__in=ArticleSource.objects.filter(source=source).values("article_id")
-    ),
-    source=int,
-)
+def _in_section(live, section):
+    return live.filter(section=section)
+
+
+def _tagged(live, tag):
+    return live.filter(pk__in=Article.objects.filter(tags=tag).values("pk"))
+
+
+def _by_author(live, author):
+    return live.filter(pk__in=Byline.objects.filter(author=author).values("article_id"))
+
+
+def _from_source(live, source):
+    return live.filter(pk__in=ArticleSource.objects.filter(source=source).values("article_id"))
+
+
+_SECTION = _page_query(_in_section, section=int)
+_TAG = _page_query(_tagged, tag=int)
+_AUTHOR = _page_query(_by_author, author=int)
+_SOURCE = _page_query(_from_source, source=int)
+_LATEST_FEED = _page_query(lambda live: live, feed=True)
+_SECTION_FEED = _page_query(_in_section, feed=True, section=int)
+_TAG_FEED = _page_query(_tagged, feed=True, tag=int)
+_AUTHOR_FEED = _page_query(_by_author, feed=True, author=int)
 
 
 def section_cards(section_id):
@@ -114,6 +144,23 @@ def author_cards(author_id):
 
 def source_cards(source_id):
     return Cards(_SOURCE, source=source_id)
+
+
+def latest_feed_items():
+    """Feed items (cards with their last edit and tags' names) of every live story."""
+    return Cards(_LATEST_FEED)
+
+
+def section_feed_items(section_id):
+    return Cards(_SECTION_FEED, section=section_id)
+
+
+def tag_feed_items(tag_id):
+    return Cards(_TAG_FEED, tag=tag_id)
+
+
+def author_feed_items(author_id):
+    return Cards(_AUTHOR_FEED, author=author_id)
 
 
 # The home page -------------------------------------------------------------------------------
