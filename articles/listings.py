@@ -12,9 +12,11 @@ load still fails under the tests' FETCH_RAISE.
 """
 
 import datetime
+import inspect
 
 from django.contrib.contenttypes.models import ContentType
 from django.utils import timezone
+from taggit.models import TaggedItem
 
 from .article_page import CARD_COLUMNS, PICTURE_COLUMNS, SECTION_COLUMNS, card_story
 from .models import (
@@ -81,35 +83,46 @@ class Cards:
         return [_story(row) for row in rows]
 
 
-def _page_query(narrow, *, feed=False, **parameters):
-    """A prepared page of cards (or of feed items): the live stories ``narrow(queryset,
-    **values)`` keeps."""
+def _page_query(narrow, *, feed=False, prepare=False, **parameters):
+    """A compiled page of cards (or of feed items): the live stories ``narrow(queryset,
+    **values)`` keeps. Tags and feeds are given the articles' content type as a parameter
+    (`article_type`): a compiled query must not keep an id it read from one database."""
+    narrow_takes_type = "article_type" in inspect.signature(narrow).parameters
+    if feed or narrow_takes_type:
+        parameters["article_type"] = int
 
     def build(at, start, stop, article_type=None, **values):
+        if narrow_takes_type:
+            values["article_type"] = article_type
         live = narrow(Article.objects.published(at=at), **values)
         return (_feed_items(live, article_type) if feed else _cards(live))[start:stop]
 
-    if feed:
-        parameters["article_type"] = int
     return PreparedQuery(
         build,
         shape=("start", "stop"),
-        prepare=False,
+        prepare=prepare,
         at=datetime.datetime,
         **parameters,
     )
 
 
-# None of these is a server-side prepared statement: a generic plan knows neither the status
-# asked for (`published()` sends it as a parameter) nor how many stories a tag, an author or a
-# source has (a third of the archive, or a dozen), and sorted every live story to find the
-# newest featured one. Planned for their values, each walks the publish-time index.
+# What a generic plan (a server-side prepared statement) cannot know: the status asked for
+# (`published()` sends it as a parameter), and how many stories a tag, an author or a source
+# has (a third of the archive, or a dozen). A section's stories and the newest stories are read
+# along an index that has both the status and the order (`article_section_publish`,
+# `article_status_publish`): one plan fits every value, made once per connection. The others
+# are planned for their values; each walks the publish-time index or reads its own few stories.
+def _everything(live):
+    return live
+
+
 def _in_section(live, section):
     return live.filter(section=section)
 
 
-def _tagged(live, tag):
-    return live.filter(pk__in=Article.objects.filter(tags=tag).values("pk"))
+def _tagged(live, tag, article_type):
+    tagged = TaggedItem.objects.filter(content_type=article_type, tag=tag)
+    return live.filter(pk__in=tagged.values("object_id"))
 
 
 def _by_author(live, author):
@@ -120,12 +133,12 @@ def _from_source(live, source):
     return live.filter(pk__in=ArticleSource.objects.filter(source=source).values("article_id"))
 
 
-_SECTION = _page_query(_in_section, section=int)
+_SECTION = _page_query(_in_section, prepare=True, section=int)
 _TAG = _page_query(_tagged, tag=int)
 _AUTHOR = _page_query(_by_author, author=int)
 _SOURCE = _page_query(_from_source, source=int)
-_LATEST_FEED = _page_query(lambda live: live, feed=True)
-_SECTION_FEED = _page_query(_in_section, feed=True, section=int)
+_LATEST_FEED = _page_query(_everything, feed=True, prepare=True)
+_SECTION_FEED = _page_query(_in_section, feed=True, prepare=True, section=int)
 _TAG_FEED = _page_query(_tagged, feed=True, tag=int)
 _AUTHOR_FEED = _page_query(_by_author, feed=True, author=int)
 
@@ -166,6 +179,9 @@ def author_feed_items(author_id):
 # The home page -------------------------------------------------------------------------------
 
 
+# The featured story is planned for its values: a generic plan, not knowing the status, expected
+# next to no featured story and sorted every live one. The newest stories, and stories by id,
+# have one good plan whatever the values.
 _LEAD = PreparedQuery(
     lambda at: Article.objects.published(at=at).filter(featured=True).values("pk")[:1],
     prepare=False,
@@ -176,13 +192,13 @@ _NEWEST = PreparedQuery(
     lambda at, lead: (
         Article.objects.published(at=at).exclude(pk=lead).values("pk", "section_id")[:HOME_POOL]
     ),
-    prepare=False,
+    prepare=True,
     at=datetime.datetime,
     lead=int,
 )
 _BY_ID = PreparedQuery(
     lambda at, ids: _cards(Article.objects.published(at=at).filter(IdIn("pk", ids))),
-    prepare=False,
+    prepare=True,
     at=datetime.datetime,
     ids=str,
 )
