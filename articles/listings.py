@@ -41,8 +41,9 @@ _CARD_VALUES = (
 )
 
 
-def _cards(queryset):
-    """A card's columns, its section's and picture's, and its bylines as a JSON array."""
+def card_rows(queryset):
+    """``queryset`` as rows of a card's columns, its section's and picture's, and its bylines
+    as a JSON array (turned into stories by `card_from_row`)."""
     return queryset.values(*_CARD_VALUES).annotate(listing_bylines=_listing_bylines())
 
 
@@ -57,7 +58,7 @@ def _feed_items(queryset, article_type):
     )
 
 
-def _story(row):
+def card_from_row(row):
     if "detail_tags" in row:
         story = card_story(row, columns=FEED_COLUMNS)
         story.detail_tags = json_value(row["detail_tags"]) or []
@@ -80,7 +81,7 @@ class Cards:
         if not isinstance(bounds, slice) or bounds.step is not None:
             raise TypeError("Cards are read a page at a time: cards[start:stop]")
         rows = self.query.rows(start=bounds.start or 0, stop=bounds.stop, **self.values)
-        return [_story(row) for row in rows]
+        return [card_from_row(row) for row in rows]
 
 
 def _page_query(narrow, *, feed=False, prepare=False, **parameters):
@@ -95,7 +96,7 @@ def _page_query(narrow, *, feed=False, prepare=False, **parameters):
         if narrow_takes_type:
             values["article_type"] = article_type
         live = narrow(Article.objects.published(at=at), **values)
-        return (_feed_items(live, article_type) if feed else _cards(live))[start:stop]
+        return (_feed_items(live, article_type) if feed else card_rows(live))[start:stop]
 
     return PreparedQuery(
         build,
@@ -197,7 +198,7 @@ _NEWEST = PreparedQuery(
     lead=int,
 )
 _BY_ID = PreparedQuery(
-    lambda at, ids: _cards(Article.objects.published(at=at).filter(IdIn("pk", ids))),
+    lambda at, ids: card_rows(Article.objects.published(at=at).filter(IdIn("pk", ids))),
     prepare=True,
     at=datetime.datetime,
     ids=str,
@@ -221,4 +222,4 @@ def cards_by_id(ids, at):
     if not ids:
         return {}
     rows = _BY_ID.rows(at=at, ids=ids)
-    return {story.pk: story for story in map(_story, rows)}
+    return {story.pk: story for story in map(card_from_row, rows)}

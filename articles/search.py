@@ -10,6 +10,7 @@ import html
 import math
 import re
 from dataclasses import dataclass
+from datetime import datetime
 from operator import itemgetter
 
 from django.contrib.postgres.expressions import ArraySubquery
@@ -24,13 +25,16 @@ from django.db.models import BooleanField, F, Func, Q, Value
 from django.db.models.functions import Greatest, Lower, StrIndex, Substr
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.dispatch import receiver
+from django.utils import timezone
 from django.utils.html import escape, strip_tags
 from django.utils.safestring import mark_safe
 
 from authors.models import Author
 
+from .listings import card_from_row, card_rows
 from .models import Article, Byline
 from .pagination import Page, page_size, paginate
+from .prepared import IdIn, PreparedQuery, id_list
 
 SEARCH_CONFIG = "english"
 MAX_QUERY_LENGTH = 200
@@ -147,22 +151,33 @@ def search_page(request, queryset, query):
         for article in page.items:
             article.snippet = snippet(article)
         return Results(page)
-    search_query = SearchQuery(query, search_type="websearch", config=SEARCH_CONFIG)
-    ranked = _ranked_ids(queryset, search_query)
+    ranked = _ranked_ids(queryset, _search_query(query))
     page = paginate(request, ranked)
     page.last_number = max(1, math.ceil(len(ranked) / page_size()))
-    stories = (
-        queryset.filter(pk__in=page.items)
-        .order_by()  # in the ranked order, below
-        .for_listing()
-        .annotate(raw_snippet=_highlight(query, search_query))
-    )
-    by_id = {story.pk: story for story in stories}
+    rows = _FOUND.rows(at=timezone.now(), ids=id_list(page.items), query=query, probe=_probe(query))
+    by_id = {}
+    for row in rows:
+        story = by_id[row["id"]] = card_from_row(row)
+        story.raw_snippet = row["raw_snippet"]
     # A story withdrawn between the two queries is simply left out.
     page.items = [by_id[pk] for pk in page.items if pk in by_id]
     for article in page.items:
         article.snippet = snippet(article)
     return Results(page, total=len(ranked), pool_full=len(ranked) >= SEARCH_POOL)
+
+
+def _search_query(query):
+    return SearchQuery(query, search_type="websearch", config=SEARCH_CONFIG)
+
+
+def _found(at, ids, query, probe):
+    """The stories of a page of results, by id, with their highlighted passage. Compiled once
+    per process (`PreparedQuery`); planned for each search."""
+    stories = Article.objects.published(at=at).filter(IdIn("pk", ids))
+    return card_rows(stories).annotate(raw_snippet=_highlight(_search_query(query), probe))
+
+
+_FOUND = PreparedQuery(_found, prepare=False, at=datetime, ids=str, query=str, probe=str)
 
 
 def _ranked_ids(queryset, search_query):
@@ -211,17 +226,15 @@ def _probe(query):
     return word
 
 
-def _highlight(query, search_query):
+def _highlight(search_query, probe):
     """One highlighted passage of the body around the best match.
 
     PostgreSQL reads a whole document to pick a passage, so it is given a window of the body
-    around the first place the longest query word occurs (the opening when it does not occur,
-    say for a match in the tags): a fifth of the work for a story of seed length. Tags, and
-    pieces of tags cut at the window's edges, are blanked out first."""
-    body = F("body")
-    if probe := _probe(query):
-        found = StrIndex(Lower(body), Value(probe))
-        body = Substr(body, Greatest(Value(1), found - HIGHLIGHT_BEFORE), HIGHLIGHT_WINDOW)
+    around the first place ``probe`` (the longest query word, `_probe`) occurs (the opening
+    when it does not occur, say for a match in the tags): a fifth of the work for a story of
+    seed length. Tags, and pieces of tags cut at the window's edges, are blanked out first."""
+    found = StrIndex(Lower(F("body")), Value(probe))
+    body = Substr(F("body"), Greatest(Value(1), found - HIGHLIGHT_BEFORE), HIGHLIGHT_WINDOW)
     plain = Func(
         body, Value(r"^[^<]*>|<[^>]*(>|$)"), Value(" "), Value("g"), function="regexp_replace"
     )
