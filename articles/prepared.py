@@ -32,6 +32,9 @@ take (a page of a listing), keeping the most recent `MAX_SHAPES` forms:
     )
     page.rows(at=timezone.now(), section=3, start=20, stop=41)
 
+A shape may also leave a filter out (a search narrowed to a section, or not): name such
+parameters in ``optional``; they need not reach the SQL.
+
 ``prepare=False`` keeps a query off the server's prepared statements (and their one generic
 plan): for a query whose best plan depends on its values, such as a tag's stories (a topic on
 every third story, or on a dozen).
@@ -62,10 +65,13 @@ def _placeholder(kind, index):
 
 
 class PreparedQuery:
-    def __init__(self, build, *, using="default", shape=(), prepare=True, **parameters):
+    def __init__(
+        self, build, *, using="default", shape=(), optional=(), prepare=True, **parameters
+    ):
         """``build(**parameters, **shape)`` returns the queryset; ``parameters`` name each
         one's type (str, int or datetime); ``shape`` names the integer arguments that change
-        the SQL itself (slice bounds)."""
+        the SQL itself (slice bounds, which filters apply); ``optional`` the parameters some
+        shapes do not use."""
         unknown = {kind for kind in parameters.values() if kind not in _KINDS}
         if unknown:
             raise TypeError(f"PreparedQuery parameters must be str, int or datetime: {unknown}")
@@ -73,6 +79,7 @@ class PreparedQuery:
         self.using = using
         self.parameters = parameters
         self.shape = tuple(shape)
+        self.optional = frozenset(optional)
         self.prepare = prepare
         # One compiled form per database alias (and shape), shared by its threads: the SQL
         # and the field converters depend on the backend, not on one connection.
@@ -100,7 +107,7 @@ class PreparedQuery:
             for name, value in placeholders.items()
         }
         slots = [adapted.get(param) if _hashable(param) else None for param in params]
-        missing = set(self.parameters) - set(slots)
+        missing = set(self.parameters) - set(slots) - self.optional
         if missing:
             raise ValueError(f"PreparedQuery parameters not sent as SQL parameters: {missing}")
         names = (

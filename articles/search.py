@@ -134,27 +134,31 @@ class Results:
         return self.pool_full and not self.page.has_next
 
 
-def search_page(request, queryset, query):
-    """The page of ``?page=`` of live stories in ``queryset`` matching ``query``.
+def search_page(request, query, *, section=None, since=None, until=None):
+    """The page of ``?page=`` of live stories matching ``query``, in ``section`` and published
+    from ``since`` and before ``until`` (aware datetimes) when given.
 
     On PostgreSQL the newest SEARCH_POOL matches are ranked in one query that reads only ids
     and ranks; the page's stories are then loaded by id with their highlighted passage,
-    so only the twenty shown are read whole. Elsewhere, newest first by substring match.
+    so only the twenty shown are read whole. Both queries are compiled once per process
+    (`PreparedQuery`) and planned for each search. Elsewhere, newest first by substring match.
     """
+    at = timezone.now()
     if not uses_full_text():
         page = paginate(
             request,
-            queryset.filter(_every_word(query.split()))
+            _narrowed(Article.objects.published(at=at), section, since, until)
+            .filter(_every_word(query.split()))
             .order_by("-publish_at", "-id")
             .for_listing(),
         )
         for article in page.items:
             article.snippet = snippet(article)
         return Results(page)
-    ranked = _ranked_ids(queryset, _search_query(query))
+    ranked = _ranked_ids(at, query, section, since, until)
     page = paginate(request, ranked)
     page.last_number = max(1, math.ceil(len(ranked) / page_size()))
-    rows = _FOUND.rows(at=timezone.now(), ids=id_list(page.items), query=query, probe=_probe(query))
+    rows = _FOUND.rows(at=at, ids=id_list(page.items), query=query, probe=_probe(query))
     by_id = {}
     for row in rows:
         story = by_id[row["id"]] = card_from_row(row)
@@ -166,13 +170,22 @@ def search_page(request, queryset, query):
     return Results(page, total=len(ranked), pool_full=len(ranked) >= SEARCH_POOL)
 
 
+def _narrowed(stories, section, since, until):
+    if section is not None:
+        stories = stories.filter(section=section)
+    if since is not None:
+        stories = stories.filter(publish_at__gte=since)
+    if until is not None:
+        stories = stories.filter(publish_at__lt=until)
+    return stories
+
+
 def _search_query(query):
     return SearchQuery(query, search_type="websearch", config=SEARCH_CONFIG)
 
 
 def _found(at, ids, query, probe):
-    """The stories of a page of results, by id, with their highlighted passage. Compiled once
-    per process (`PreparedQuery`); planned for each search."""
+    """The stories of a page of results, by id, with their highlighted passage."""
     stories = Article.objects.published(at=at).filter(IdIn("pk", ids))
     return card_rows(stories).annotate(raw_snippet=_highlight(_search_query(query), probe))
 
@@ -180,27 +193,63 @@ def _found(at, ids, query, probe):
 _FOUND = PreparedQuery(_found, prepare=False, at=datetime, ids=str, query=str, probe=str)
 
 
-def _ranked_ids(queryset, search_query):
-    """Ids of the newest SEARCH_POOL matches, most relevant first (then newest).
+def _ranking(at, query, section, since, until, narrow_section, narrow_since, narrow_until, pool):
+    """Ids and ranks of the newest ``pool`` matches, newest first.
 
     Ranking only the newest matches keeps a word found in every story from ranking the whole
     archive on each search: the cost grows with the pool, not with the archive. The pool is
     chosen first, reading no search vector beyond the match itself; only its stories are
     ranked (ranking inside that first pass would rank every match of a less common word before
-    the pool is cut). Only ids and ranks come back, and the pool is ordered here."""
-    newest = (
-        queryset.filter(search_vector=search_query)
-        .order_by("-publish_at", "-id")
-        .values("pk")[:SEARCH_POOL]
+    the pool is cut). Only ids and ranks come back."""
+    stories = _narrowed(
+        Article.objects.published(at=at),
+        section if narrow_section else None,
+        since if narrow_since else None,
+        until if narrow_until else None,
     )
-    rows = (
-        queryset.filter(_OneOf(F("pk"), ArraySubquery(newest)))
+    search_query = _search_query(query)
+    newest = (
+        stories.filter(search_vector=search_query)
+        .order_by("-publish_at", "-id")
+        .values("pk")[:pool]
+    )
+    return (
+        stories.filter(_OneOf(F("pk"), ArraySubquery(newest)))
         .order_by("-publish_at", "-id")
         .annotate(rank=SearchRank(F("search_vector"), search_query))
-        .values_list("pk", "rank")
+        .values("pk", "rank")
+    )
+
+
+# One compiled form for each combination of filters a reader set (and size of the pool).
+_RANKING = PreparedQuery(
+    _ranking,
+    shape=("narrow_section", "narrow_since", "narrow_until", "pool"),
+    optional=("section", "since", "until"),
+    prepare=False,
+    at=datetime,
+    query=str,
+    section=int,
+    since=datetime,
+    until=datetime,
+)
+
+
+def _ranked_ids(at, query, section, since, until):
+    """Ids of the newest SEARCH_POOL matches, most relevant first (then newest)."""
+    rows = _RANKING.rows(
+        at=at,
+        query=query,
+        section=section.pk if section is not None else 0,
+        since=since or at,
+        until=until or at,
+        narrow_section=int(section is not None),
+        narrow_since=int(since is not None),
+        narrow_until=int(until is not None),
+        pool=SEARCH_POOL,
     )
     # The rows come newest first, and the sort is stable: equal ranks stay newest first.
-    return [pk for pk, _rank in sorted(rows, key=itemgetter(1), reverse=True)]
+    return [row["pk"] for row in sorted(rows, key=itemgetter("rank"), reverse=True)]
 
 
 class _OneOf(Func):

@@ -447,14 +447,14 @@ def search_view(request):
     if form.is_valid():
         query, was_cut = clean_query(form.cleaned_data["q"])
     if query:
-        stories = Article.objects.published()
-        if section := form.cleaned_data.get("section"):
-            stories = stories.filter(section=section)
-        if since := form.cleaned_data.get("since"):
-            stories = stories.filter(publish_at__gte=_day_start(since))
-        if until := form.cleaned_data.get("until"):
-            stories = stories.filter(publish_at__lt=_day_start(until + timedelta(days=1)))
-        results = search_page(request, stories, query)
+        since, until = form.cleaned_data.get("since"), form.cleaned_data.get("until")
+        results = search_page(
+            request,
+            query,
+            section=form.cleaned_data.get("section"),
+            since=_day_start(since) if since else None,
+            until=_day_start(until + timedelta(days=1)) if until else None,
+        )
     elif request.GET.get("page", "1") != "1":
         raise Http404("No such page.")
     page = results.page if results else None

@@ -247,3 +247,21 @@ def test_only_queries_asked_to_are_prepared_on_the_server(db):
         statements = [row[0] for row in cursor.fetchall()]
     assert any('"headline", "articles_article"."publish_at"' in s for s in statements)
     assert not any("LIMIT 3" in s for s in statements)
+
+
+def test_a_shape_may_leave_out_an_optional_parameter_and_use_it_in_another(db):
+    query = PreparedQuery(
+        lambda at, slug, by_slug: (
+            Article.objects.published(at=at).filter(slug=slug)
+            if by_slug
+            else Article.objects.published(at=at)
+        ).values("id"),
+        shape=("by_slug",),
+        optional=("slug",),
+        at=datetime,
+        slug=str,
+    )
+    first, second = make_article(), make_article()
+    now = timezone.now()
+    assert {r["id"] for r in query.rows(at=now, slug="", by_slug=0)} == {first.pk, second.pk}
+    assert [r["id"] for r in query.rows(at=now, slug=second.slug, by_slug=1)] == [second.pk]

@@ -87,6 +87,22 @@ def test_search_filters_by_section_and_date_range(client, stories):
     ]
 
 
+def test_search_filters_combine_and_each_combination_answers_for_its_own_values(client, stories):
+    today = timezone.localdate()
+    week = {"since": (today - timedelta(days=14)).isoformat(), "until": today.isoformat()}
+    assert headlines(search(client, q="harbour", section="science", **week)) == [
+        "Telescope spots a river of young stars"
+    ]
+    assert headlines(search(client, q="harbour", section="world", **week)) == [
+        "Harbour cranes return to Gdańsk"
+    ]
+    recent = {"since": (today - timedelta(days=3)).isoformat(), "until": today.isoformat()}
+    assert headlines(search(client, q="harbour", section="science", **recent)) == []
+    assert headlines(search(client, q="harbour", section="world", **recent)) == [
+        "Harbour cranes return to Gdańsk"
+    ]
+
+
 def test_a_reversed_or_malformed_date_range_is_explained_not_a_server_error(client, stories):
     reversed_range = search(client, q="harbour", since="2026-05-01", until="2026-04-01")
     assert "must not be after" in reversed_range.content.decode()
