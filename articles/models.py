@@ -379,6 +379,9 @@ LISTING_AUTHOR_COLUMNS = ("id", "name", "slug", "job_title")
 
 @functools.cache
 def _listing_bylines():
+    # Each author is read by its key in a subquery of its own rather than joined: for a list
+    # of stories the planner otherwise hashed the whole authors table once per story.
+    author = _author_model().objects.filter(pk=models.OuterRef("author_id"))
     return json_array_of(
         Byline.objects.all(),
         JSONRow(
@@ -387,7 +390,9 @@ def _listing_bylines():
             role="role",
             position="position",
             author_id="author_id",
-            **{f"author__{column}": f"author__{column}" for column in LISTING_AUTHOR_COLUMNS},
+            author=models.Subquery(
+                author.values(item=JSONRow(**{c: c for c in LISTING_AUTHOR_COLUMNS}))[:1]
+            ),
         ),
         link="article",
     )
@@ -414,6 +419,8 @@ def attach_bylines(article, items, *, author_columns, photo_columns=None):
     ``author__photo__<column>``), in byline order, and cached as `article.bylines.all()`."""
     bylines = []
     for data in sorted(items or [], key=lambda data: (data["position"], data["id"])):
+        if isinstance(data.get("author"), dict):  # read as an object of its own (listings)
+            data |= {f"author__{k}": v for k, v in data.pop("author").items()}
         byline = instance(Byline, data, from_json=True)
         byline.article = article
         byline.author = instance(

@@ -13,12 +13,11 @@ at the moment of reading, so a scheduled story appears at its minute with no job
 """
 
 from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from . import tasks
-from .models import Article, ArticleEvent
+from .models import Article, ArticleEvent, Byline
 
 Status = Article.Status
 
@@ -310,10 +309,6 @@ def latest_return(article):
     return None
 
 
-def owned_by(user):
-    return Q(created_by=user) | Q(bylines__author__user=user)
-
-
 def _lock(article):
     """Re-read the article under a row lock so two transitions cannot interleave."""
     return Article.objects.select_for_update().get(pk=article.pk)
@@ -348,5 +343,10 @@ def annotate(queryset):
 
 
 def mine(queryset, user):
-    """Articles ``user`` created or is on the byline of, without duplicate rows."""
-    return queryset.filter(pk__in=Article.objects.filter(owned_by(user)).values("pk"))
+    """Articles ``user`` created or is on the byline of, without duplicate rows.
+
+    Two indexed reads joined by UNION: one condition "created by or credited to", across the
+    bylines join, could use no index and read every story (3.4 s at a million)."""
+    created = Article.objects.filter(created_by=user).values("pk")
+    credited = Byline.objects.filter(author__user=user).values("article_id")
+    return queryset.filter(pk__in=created.union(credited))

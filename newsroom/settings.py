@@ -148,19 +148,6 @@ if _db["ENGINE"] == "django.db.backends.postgresql":
     _db.setdefault("OPTIONS", {})
     # A runaway public query is cut off instead of holding a worker hostage.
     _db["OPTIONS"]["options"] = f"-c statement_timeout={_env_int('DB_STATEMENT_TIMEOUT_MS', 5000)}"
-    # A newsroom reads the same recent stories all day: its pages' rows and indexes stay in
-    # memory, where reading a row by an index costs about what a sequential read does. With
-    # PostgreSQL's default cost (4, made for spinning disks) the planner hashed the whole
-    # authors table once per story to find a listing's bylines. An empty value keeps the
-    # server's own setting.
-    _page_cost = os.environ.get("DB_RANDOM_PAGE_COST", "1.1")
-    if _page_cost:
-        try:
-            if not 0 < float(_page_cost) <= 100:
-                raise ValueError
-        except ValueError:
-            _refuse(f"DB_RANDOM_PAGE_COST={_page_cost!r} is not a cost between 0 and 100.")
-        _db["OPTIONS"]["options"] += f" -c random_page_cost={float(_page_cost)}"
     _db["OPTIONS"].setdefault("connect_timeout", 3)
     # The article page's queries (`articles.prepared`) run as server-side prepared statements:
     # planning them cost PostgreSQL more than running them. Nothing else is prepared (the

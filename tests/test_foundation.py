@@ -68,31 +68,6 @@ def test_malformed_configuration_stops_start_up_with_one_line_naming_the_variabl
     assert variable in lines[0]
 
 
-def test_a_malformed_planner_cost_stops_start_up_naming_the_variable():
-    result = start_with(
-        {
-            "SECRET_KEY": "x",
-            "DATABASE_URL": "postgres://newsroom@127.0.0.1:5432/newsroom",
-            "DB_RANDOM_PAGE_COST": "fast",
-        }
-    )
-    assert result.returncode != 0
-    assert result.stderr.strip() == (
-        "Newsroom cannot start: DB_RANDOM_PAGE_COST='fast' is not a cost between 0 and 100."
-    )
-
-
-@pytest.mark.django_db
-def test_postgresql_connections_cost_index_reads_as_for_data_in_memory():
-    from django.db import connection
-
-    if connection.vendor != "postgresql":
-        pytest.skip("a PostgreSQL setting")
-    with connection.cursor() as cursor:
-        cursor.execute("SHOW random_page_cost")
-        assert cursor.fetchone()[0] == "1.1"
-
-
 def test_debug_mode_starts_without_any_configuration():
     result = start_with({"DEBUG": "1"})
     assert result.returncode == 0, result.stderr
