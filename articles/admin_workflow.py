@@ -22,7 +22,7 @@ from django.utils.translation import gettext_lazy as _
 
 from . import admin_views, revisions, search, tasks, workflow
 from .admin_labels import LabelledTabularInline
-from .models import Article, Byline, Correction, EditingSession, InternalNote
+from .models import Article, ArticleEvent, Byline, Correction, EditingSession, InternalNote
 from .newsroom_time import NewsroomDateTimeField, describe, relative_to_now
 
 Status = Article.Status
@@ -57,7 +57,14 @@ class StateFilter(admin.SimpleListFilter):
             case "draft":
                 return queryset.filter(status=Status.DRAFT)
             case "returned":
-                return queryset.filter(status=Status.DRAFT, last_action=workflow.RETURN)
+                # Only stories ever sent back can have been sent back last: read from the
+                # "return" events first (an index), not from every draft's last event.
+                returned = ArticleEvent.objects.filter(action=workflow.RETURN)
+                return queryset.filter(
+                    status=Status.DRAFT,
+                    pk__in=returned.values("article_id"),
+                    last_action=workflow.RETURN,
+                )
             case "in_review":
                 return queryset.filter(status=Status.IN_REVIEW)
             case "scheduled":

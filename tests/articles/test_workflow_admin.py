@@ -105,6 +105,20 @@ def test_the_review_queue_lists_the_longest_waiting_first(client, journalist, ed
     assert headlines == ["First in", "Second in", "Third in"]
 
 
+def test_returned_to_writer_lists_drafts_whose_last_step_was_a_return(client, journalist, editor):
+    sent_back = make_article(status=Status.DRAFT, created_by=journalist, headline="Sent back")
+    workflow.submit(sent_back, by=journalist)
+    workflow.return_to_writer(sent_back, by=editor, note="Check the name.")
+    again = make_article(status=Status.DRAFT, created_by=journalist, headline="Sent in again")
+    workflow.submit(again, by=journalist)
+    workflow.return_to_writer(again, by=editor, note="Shorter, please.")
+    workflow.submit(again, by=journalist)
+    make_article(status=Status.DRAFT, created_by=journalist, headline="Never sent")
+    client.force_login(editor)
+    response = client.get(reverse("admin:articles_article_changelist") + "?state=returned")
+    assert [a.headline for a in response.context["cl"].result_list] == ["Sent back"]
+
+
 def test_a_stale_save_is_refused_naming_who_saved_and_both_texts_survive(client, editor):
     other = make_user("Editor", username="priya", first_name="Priya", last_name="Nair")
     article = make_article(headline="Original headline", body="<p>Original body.</p>")
