@@ -254,7 +254,8 @@ class ArticleWorkflowAdminMixin:
         return search.editor_search(queryset, search_term), False
 
     def get_queryset(self, request):
-        # Not super(): its ordering may name `submitted_at`, which must be annotated first.
+        # Not super(): each row's `last_action` is annotated first (the state badge and the
+        # "returned" filter read it).
         queryset = workflow.annotate(
             self.model._default_manager.get_queryset().select_related("section", "modified_by")
         ).prefetch_related("bylines__author")

@@ -576,6 +576,12 @@ class Article(models.Model):
         editable=False,
         help_text=_("The public “Updated” time: moves on a substantive update or a correction."),
     )
+    # The time of the latest "submit" event, kept on the row (by `workflow`): the review queue
+    # is sorted by it, and sorting by a per-story look-up of the events read every story in
+    # review.
+    submitted_at = models.DateTimeField(
+        _("submitted for review at"), null=True, blank=True, editable=False
+    )
 
     # Bookkeeping
     created_by = models.ForeignKey(
@@ -619,6 +625,8 @@ class Article(models.Model):
                 fields=["section", "status", "-publish_at"], name="article_section_publish"
             ),
             models.Index(fields=["status", "-modified_at"], name="article_status_modified"),
+            # The review queue, longest waiting first.
+            models.Index(fields=["status", "submitted_at", "id"], name="article_review_queue"),
             models.Index(fields=["created_by", "status"], name="article_creator_status"),
             # The admin's article list, newest edits first.
             models.Index(fields=["-modified_at", "-id"], name="article_modified"),

@@ -324,6 +324,9 @@ def _move(article, *, to, action, by, note, extra_fields=()):
         note=note.strip(),
     )
     article.status = to
+    if action == SUBMIT:
+        article.submitted_at = event.at
+        extra_fields = (*extra_fields, "submitted_at")
     # A transition changes what an open form was based on: a save from it must be refused.
     article.version += 1
     article.modified_by = by
@@ -332,14 +335,12 @@ def _move(article, *, to, action, by, note, extra_fields=()):
 
 
 def annotate(queryset):
-    """Add `last_action` (the latest event) and `submitted_at` (the latest submit) per row."""
+    """Add `last_action` (the latest event) per row. (When a story was last submitted is its
+    own column, `Article.submitted_at`.)"""
     from django.db.models import OuterRef, Subquery
 
     events = ArticleEvent.objects.filter(article=OuterRef("pk")).order_by("-at", "-id")
-    return queryset.annotate(
-        last_action=Subquery(events.values("action")[:1]),
-        submitted_at=Subquery(events.filter(action=SUBMIT).values("at")[:1]),
-    )
+    return queryset.annotate(last_action=Subquery(events.values("action")[:1]))
 
 
 def mine(queryset, user):

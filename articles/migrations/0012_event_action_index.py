@@ -4,6 +4,13 @@ from django.conf import settings
 from django.db import migrations, models
 
 
+def without_statement_timeout(apps, schema_editor):
+    """Building an index over years of events takes longer than the statement timeout the
+    site's connections have; this migration's transaction has none."""
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute("SET LOCAL statement_timeout = 0")
+
+
 class Migration(migrations.Migration):
 
     dependencies = [
@@ -12,6 +19,7 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
+        migrations.RunPython(without_statement_timeout, without_statement_timeout),
         migrations.AddIndex(
             model_name='articleevent',
             index=models.Index(fields=['action', 'article'], name='event_action_article'),

@@ -240,3 +240,19 @@ def test_saving_and_leaving_the_form_ends_the_editing_banner(client, journalist,
     assert not EditingSession.objects.filter(article=article, user=journalist).exists()
     client.force_login(editor)
     assert "is editing this article" not in client.get(change_url(article)).text
+
+
+def test_each_submission_moves_the_story_to_the_back_of_the_review_queue(journalist, editor):
+    article = make_article(status=Status.DRAFT, created_by=journalist)
+    first, again = datetime(2026, 6, 16, 8, 0, tzinfo=UTC), datetime(2026, 6, 16, 11, 0, tzinfo=UTC)
+    with time_machine.travel(first, tick=False):
+        workflow.submit(article, by=journalist)
+    article.refresh_from_db()
+    assert article.submitted_at == first
+    workflow.return_to_writer(article, by=editor, note="One more source, please.")
+    article.refresh_from_db()
+    assert article.submitted_at == first  # a return leaves it; the queue no longer shows it
+    with time_machine.travel(again, tick=False):
+        workflow.submit(article, by=journalist)
+    article.refresh_from_db()
+    assert article.submitted_at == again

@@ -630,6 +630,7 @@ class Command(BaseCommand):
                     "updated_at": corrected_at,
                     "created_at": created,
                     "modified_at": corrected_at or publish_at or created,
+                    "submitted_at": created if status == Article.Status.IN_REVIEW else None,
                     "created_by_id": user,
                     "modified_by_id": user,
                     "lead_image_id": rng.choice(self.images) if rng.random() < 0.3 else None,

@@ -246,6 +246,7 @@ class Command(BaseCommand):
                 note="Union and port authority both confirmed the talks; figures from the "
                 "port's own release.",
             )
+            Article.objects.filter(pk=review.pk).update(submitted_at=now - timedelta(minutes=40))
         returned = Article.objects.filter(
             slug="election-commission-budget-comes-under-scrutiny"
         ).first()
@@ -258,6 +259,7 @@ class Command(BaseCommand):
                 actor=users["journalist"],
                 at=now - timedelta(hours=3),
             )
+            Article.objects.filter(pk=returned.pk).update(submitted_at=now - timedelta(hours=3))
             ArticleEvent.objects.create(
                 article=returned,
                 action=workflow.RETURN,
