@@ -305,12 +305,6 @@ class ArticleQuerySet(models.QuerySet):
     def embargoed(self, at=None):
         return self.filter(embargo_until__gt=at or timezone.now())
 
-    def editable_by(self, user):
-        """Articles this user may open for editing in the admin."""
-        if user.has_perm("articles.edit_any_article"):
-            return self
-        return self.filter(Q(created_by=user) | Q(bylines__author__user=user)).distinct()
-
     # Public query shapes: a page costs a fixed, small number of queries however much it shows.
     # None of them reads `search_vector`: no page shows it, and it is as long as the body.
     def for_listing(self):
@@ -331,18 +325,12 @@ class ArticleQuerySet(models.QuerySet):
             self.select_related("section", "lead_image").defer("body", "search_vector")
         )
 
-    def with_tag_list(self):
-        """Each article's tags as a JSON array on its row (read them with `tag_list()`): a list
-        naming every story's tags (feeds) costs no query per story to hold them."""
-        article_type = ContentType.objects.get_for_model(Article)
-        return self.annotate(detail_tags=_detail_annotations(article_type.pk)["detail_tags"])
-
 
 @functools.cache
 def _detail_annotations(article_type_id):
-    """The JSON columns of the article page's query (`article_page`), and of feeds' tags,
-    built once per process: a constant query shape, and
-    building it (three subqueries) cost each article page more than running it."""
+    """The JSON columns of the article page's query (`article_page`), and of feed items' tags
+    (`listings`), built once per process: a constant query shape, and building it (three
+    subqueries) cost each article page more than running it."""
     return {
         "detail_sources": json_array_of(
             ArticleSource.objects.all(),
@@ -772,8 +760,8 @@ class Article(models.Model):
         )
 
     def tag_list(self):
-        """The tags read with `with_tag_list()` or the article page's query, in the order they
-        were added."""
+        """The tags read with a feed item (`listings`) or the article page's query, in the
+        order they were added."""
         tags = sorted(self.detail_tags or [], key=lambda t: t["id"])
         return [Tag(id=t["tag_id"], name=t["name"], slug=t["slug"]) for t in tags]
 
