@@ -13,6 +13,8 @@ import json
 from django.conf import settings
 from django.db import models
 from django.db.models import QuerySet
+from django.db.models.base import ModelState
+from django.db.models.signals import post_init, pre_init
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
@@ -22,16 +24,32 @@ def instance(model, data, prefix=None, *, from_json=False, columns=None):
     `values()`, or a JSON object, whose dates, booleans and nested JSON arrive as text or
     numbers). ``columns``: the attnames to read (a tuple), all concrete fields by default;
     the others are deferred."""
-    names, keys, converters = _layout(model, prefix, from_json, columns)
+    names, attnames, keys, converters = _layout(model, prefix, from_json, columns)
     values = [data[key] for key in keys]
     if from_json:
         values = [
             value if convert is None or value is None else convert(value)
             for convert, value in zip(converters, values, strict=True)
         ]
-    return model.from_db(
-        "default", names, values, fetch_mode=getattr(settings, "NEWSROOM_FETCH_MODE", None)
-    )
+    fetch_mode = getattr(settings, "NEWSROOM_FETCH_MODE", None)
+    if pre_init.has_listeners(model) or post_init.has_listeners(model):
+        return model.from_db("default", names, values, fetch_mode=fetch_mode)
+    return _loaded(model, attnames, values, fetch_mode)
+
+
+def _loaded(model, attnames, values, fetch_mode):
+    """What `Model.from_db` returns, for a model no ``pre_init``/``post_init`` receiver
+    watches, without `Model.__init__`: it sends those two signals and walks every field,
+    deferred ones too, which was the largest part of turning a listing's rows into cards.
+    The fields not read stay deferred: each is missing from the instance's ``__dict__``."""
+    obj = model.__new__(model)
+    state = obj._state = ModelState()
+    state.adding = False
+    state.db = "default"
+    if fetch_mode is not None:
+        state.fetch_mode = fetch_mode
+    obj.__dict__.update(zip(attnames, values, strict=True))
+    return obj
 
 
 @functools.cache
@@ -41,7 +59,8 @@ def _layout(model, prefix, from_json, columns):
     fields = [f for f in model._meta.concrete_fields if columns is None or f.attname in columns]
     key = f"{prefix}__" if prefix else ""
     converters = [_json_converter(f) for f in fields] if from_json else None
-    return frozenset(f.attname for f in fields), [key + f.attname for f in fields], converters
+    attnames = tuple(f.attname for f in fields)
+    return frozenset(attnames), attnames, [key + f.attname for f in fields], converters
 
 
 def _json_converter(field):

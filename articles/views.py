@@ -127,7 +127,8 @@ def home(request):
     sections = navigation_sections()
     section_pks = {}
     for section in sections:
-        pks = [pk for pk, section_id in pool if section_id == section.pk][:3]
+        wanted_section = section.pk
+        pks = [pk for pk, section_id in pool if section_id == wanted_section][:3]
         if not pks and len(pool) >= listings.HOME_POOL - 1:
             # A quiet section with nothing among the newest stories: one short indexed read.
             pks = list(
