@@ -369,7 +369,7 @@ LISTING_AUTHOR_COLUMNS = ("id", "name", "slug", "job_title")
 def _listing_bylines():
     # Each author is read by its key in a subquery of its own rather than joined: for a list
     # of stories the planner otherwise hashed the whole authors table once per story.
-    author = _author_model().objects.filter(pk=models.OuterRef("author_id"))
+    author = _author_model().objects.filter(pk=models.OuterRef("author_id")).order_by()
     return json_array_of(
         Byline.objects.all(),
         JSONRow(

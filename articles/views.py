@@ -443,7 +443,8 @@ def _day_start(day):
 
 
 def search_view(request):
-    form = SearchForm(request.GET or None, sections=navigation_sections())
+    sections = navigation_sections()
+    form = SearchForm(request.GET or None, sections=sections)
     query, was_cut, results = "", False, None
     if form.is_valid():
         query, was_cut = clean_query(form.cleaned_data["q"])
@@ -466,6 +467,7 @@ def search_view(request):
         "results": results,
         "search_pool": SEARCH_POOL,
         "max_length": MAX_QUERY_LENGTH,
+        "nav_sections": sections,
         "page": page,
         "meta": page_meta(
             title=gettext("Search: %(query)s") % {"query": query} if query else gettext("Search"),

@@ -110,6 +110,25 @@ def test_a_reversed_or_malformed_date_range_is_explained_not_a_server_error(clie
     assert "Enter a valid date" in malformed.content.decode()
 
 
+def test_the_filters_keep_what_the_reader_chose_and_point_to_their_errors(client, stories):
+    chosen = search(client, q="harbour", section="science", since="2026-05-01").content.decode()
+    assert '<option value="science" selected>Science</option>' in chosen
+    assert '<option value="" selected>' not in chosen
+    assert '<input type="date" name="since" value="2026-05-01" id="id_since">' in chosen
+    assert '<input type="date" name="until" id="id_until">' in chosen
+    assert "aria-invalid" not in chosen
+
+    fresh = search(client).content.decode()
+    assert '<option value="" selected>All sections</option>' in fresh
+    assert '<option value="world">World</option>' in fresh
+
+    wrong = search(client, q="harbour", section="nowhere", until="soon").content.decode()
+    assert 'id="id_section" aria-invalid="true" aria-describedby="id_section_error"' in wrong
+    assert '<ul class="errorlist" id="id_section_error">' in wrong
+    assert 'value="soon" aria-invalid="true" aria-describedby="id_until_error"' in wrong
+    assert '<ul class="errorlist" id="id_until_error"><li>Enter a valid date.</li></ul>' in wrong
+
+
 def test_an_overlong_query_is_cut_to_the_stated_limit_and_says_so(client, stories):
     response = search(client, q="cranes " + "x" * 500)
     page = response.content.decode()
