@@ -119,7 +119,11 @@ class PreparedQuery:
                 *query.annotation_select,
             ]
         )
-        return sql, list(params), slots, names, compiler
+        # The converters (JSON columns parsed, for one) are worked out once, as the SQL is.
+        fields = [column[0] for column in compiler.select[: compiler.col_count]]
+        if compiler.has_composite_fields(fields):
+            raise TypeError("PreparedQuery does not read composite fields")
+        return sql, list(params), slots, names, compiler, compiler.get_converters(fields)
 
     def rows(self, **values):
         """Run the query with these parameter (and shape) values: a list of dicts."""
@@ -136,7 +140,7 @@ class PreparedQuery:
                 self._compiled[key] = compiled
                 while len(self._compiled) > MAX_SHAPES:  # the oldest first
                     del self._compiled[next(iter(self._compiled))]
-        sql, params, slots, names, compiler = compiled
+        sql, params, slots, names, compiler, converters = compiled
         kinds = self.parameters
         actual = {name: self._adapt(connection, kinds[name], values[name]) for name in kinds}
         bound = [
@@ -146,9 +150,9 @@ class PreparedQuery:
         with _cursor(connection, prepare=self.prepare) as cursor:
             cursor.execute(sql, bound)
             fetched = cursor.fetchall()
-        return [
-            dict(zip(names, row, strict=True)) for row in compiler.results_iter(results=[fetched])
-        ]
+        if converters:
+            fetched = compiler.apply_converters(fetched, converters)
+        return [dict(zip(names, row, strict=True)) for row in fetched]
 
 
 def _cursor(connection, *, prepare):
