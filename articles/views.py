@@ -448,6 +448,9 @@ def search_view(request):
     query, was_cut, results = "", False, None
     if form.is_valid():
         query, was_cut = clean_query(form.cleaned_data["q"])
+        typed = query
+    else:  # a filter to correct: the words stay in the box, nothing is searched yet
+        typed, _ = clean_query(form["q"].value())
     if query:
         since, until = form.cleaned_data.get("since"), form.cleaned_data.get("until")
         results = search_page(
@@ -463,6 +466,7 @@ def search_view(request):
     context = {
         "form": form,
         "query": query,
+        "typed": typed,
         "was_cut": was_cut,
         "results": results,
         "search_pool": SEARCH_POOL,

@@ -127,6 +127,7 @@ def test_the_filters_keep_what_the_reader_chose_and_point_to_their_errors(client
     assert '<ul class="errorlist" id="id_section_error">' in wrong
     assert 'value="soon" aria-invalid="true" aria-describedby="id_until_error"' in wrong
     assert '<ul class="errorlist" id="id_until_error"><li>Enter a valid date.</li></ul>' in wrong
+    assert '<input id="id_q" type="search" name="q" value="harbour"' in wrong  # words kept
 
 
 def test_an_overlong_query_is_cut_to_the_stated_limit_and_says_so(client, stories):
