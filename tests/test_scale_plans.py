@@ -147,3 +147,28 @@ def test_the_admin_list_of_my_stories_reads_them_by_index(client, newsroom):
     assert max(reads.values()) < 50, reads
     page = client.get(url).content.decode()
     assert "Mine by creation" in page and "Mine by byline" in page
+
+
+def test_the_admin_list_of_expired_stories_reads_them_by_index(client, newsroom):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from tests.factories import make_article, make_user
+
+    now = timezone.now()
+    gone = make_article(headline="Rights ran out", publish_at=now - timedelta(days=9))
+    Article.objects.filter(pk=gone.pk).update(expires_at=now - timedelta(days=1))
+    later = make_article(headline="Rights still held", publish_at=now - timedelta(days=9))
+    Article.objects.filter(pk=later.pk).update(expires_at=now + timedelta(days=30))
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+    client.force_login(make_user("Editor"))
+    url = "/admin/articles/article/?state=expired"
+    # The list and its count read the few stories given an expiry, not every published one.
+    # (At 400 stories the older partial index on the expiry serves too; what the newer one,
+    # ordered by last edit, saves shows only with thousands of expired stories: bench README.)
+    reads = {sql[:200]: articles_read(sql) for sql in page_queries(client, url)}
+    assert max(reads.values()) < 50, reads
+    page = client.get(url).content.decode()
+    assert "Rights ran out" in page and "Rights still held" not in page
