@@ -2,12 +2,7 @@
 
 from django.db import migrations, models
 
-
-def without_statement_timeout(apps, schema_editor):
-    """Building an index over a large archive takes longer than the statement timeout the
-    site's connections have; this migration's transaction has none."""
-    if schema_editor.connection.vendor == "postgresql":
-        schema_editor.execute("SET LOCAL statement_timeout = 0")
+from articles.migrations._statement_timeout import without_statement_timeout
 
 
 class Migration(migrations.Migration):
