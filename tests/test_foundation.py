@@ -119,3 +119,36 @@ def test_healthz_reports_a_dead_database_as_503(client):
     assert response.status_code == 503
     assert response.json()["status"] == "error"
     assert response["Cache-Control"] == "no-store"
+
+
+def test_each_request_runs_in_the_site_language_and_zone_then_restores_what_was_active(
+    client, settings
+):
+    from django.http import HttpResponse
+    from django.urls import path
+    from django.utils import timezone, translation
+
+    seen = {}
+
+    def probe(request):
+        seen["language"] = translation.get_language()
+        seen["zone"] = timezone.get_current_timezone_name()
+        return HttpResponse("ok")
+
+    settings.ROOT_URLCONF = type("urls", (), {"urlpatterns": [path("probe/", probe)]})
+    settings.LANGUAGE_CODE = "de"
+    settings.TIME_ZONE = "Europe/Vienna"
+
+    assert client.get("/probe/").status_code == 200
+
+    assert seen == {"language": "de", "zone": "Europe/Vienna"}
+    # Nothing the request activated stays active: the settings' values show through again.
+    settings.LANGUAGE_CODE = "en-gb"
+    settings.TIME_ZONE = "UTC"
+    assert translation.get_language() == "en-gb"
+    assert timezone.get_current_timezone_name() == "UTC"
+    # And what the thread had active before the request is kept.
+    with translation.override("fr"):
+        client.get("/probe/")
+        assert seen["language"] == "en-gb"
+        assert translation.get_language() == "fr"
