@@ -52,7 +52,7 @@ def timestamp(moment):
     month = _month_names(get_language())[local.month]
     return mark_safe(  # noqa: S308 - digits, and the zone and month names escaped
         f'<time datetime="{local.isoformat()}">{local.day} {month} '
-        f"{local.year:04d}, {local:%H:%M} {text(local.tzname() or '')}</time>"
+        f"{local.year:04d}, {local.hour:02d}:{local.minute:02d} {text(local.tzname() or '')}</time>"
     )
 
 
