@@ -234,9 +234,10 @@ class Image(models.Model):
             memo = self.__dict__["_renditions_memo"] = (index, {})
         if crop not in memo[1]:
             found = {}
-            for rendition in self.stored_renditions():
-                if rendition.crop == crop:
-                    found.setdefault(rendition.format, []).append(rendition)
+            # Only this crop's entries are read: a card's picture needs a third of them.
+            entries = (e for e in index or () if isinstance(e, dict) and e.get("crop") == crop)
+            for rendition in images.read_index(entries):
+                found.setdefault(rendition.format, []).append(rendition)
             for renditions in found.values():
                 renditions.sort(key=lambda r: r.width)
             memo[1][crop] = found

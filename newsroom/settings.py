@@ -182,7 +182,8 @@ if REDIS_URL:
         _refuse(f"REDIS_URL={REDIS_URL!r} is malformed. Example: redis://127.0.0.1:6379/0")
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Django's Redis cache, keeping its client between calls (see the class).
+            "BACKEND": "articles.caching.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "newsroom"),
             "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
@@ -315,6 +316,10 @@ NEWSROOM_SITE = {
     ],
 }
 NEWSROOM_PAGE_SIZE = 20
+# How public reads load a field or relation they did not fetch: Django's default (None), or
+# FETCH_RAISE in the tests, so any lazy load fails there. Defined here even when None: a page
+# reads it for every story and picture it builds, and a missing setting is a slow look-up.
+NEWSROOM_FETCH_MODE = None
 NEWSROOM_PREVIEW_LINK_HOURS = _env_int("PREVIEW_LINK_HOURS", 48)
 
 # Page cache and CDNs (see articles/caching.py and the README) ---------------------------------

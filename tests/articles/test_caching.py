@@ -410,7 +410,7 @@ def closed_port():
 def test_pages_and_purges_work_when_redis_is_down(client, newsroom):
     unreachable = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "articles.caching.RedisCache",
             "LOCATION": f"redis://127.0.0.1:{closed_port()}/5",
             "OPTIONS": {"socket_connect_timeout": 0.2, "socket_timeout": 0.2},
         }
@@ -487,11 +487,27 @@ def redis_reachable():
 
 
 @pytest.mark.skipif(not redis_reachable(), reason="needs Redis (TEST_REDIS_URL)")
+def test_the_redis_cache_keeps_one_client_and_still_reads_writes_and_purges():
+    prefix = f"newsroom-test-{uuid.uuid4().hex[:8]}"
+    backend = caching.RedisCache(redis_url(), {"KEY_PREFIX": prefix})
+    try:
+        first = backend._cache.get_client("a")
+        assert backend._cache.get_client("b", write=True) is first
+        backend.set("page", "stored", 30)
+        assert backend.get_many(["page", "other"]) == {"page": "stored"}
+        assert backend.add("generation", 1) and backend.incr("generation") == 2
+        backend.delete_many(["page", "generation"])
+        assert backend.get_many(["page", "generation"]) == {}
+    finally:
+        backend.delete_many(["page", "generation"])
+
+
+@pytest.mark.skipif(not redis_reachable(), reason="needs Redis (TEST_REDIS_URL)")
 def test_a_purge_in_another_process_stops_this_process_serving_the_stale_page(client, newsroom):
     prefix = f"newsroom-test-{uuid.uuid4().hex[:8]}"
     shared = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "articles.caching.RedisCache",
             "LOCATION": redis_url(),
             "KEY_PREFIX": prefix,
         }
