@@ -116,7 +116,9 @@ ASGI_APPLICATION = "newsroom.asgi.application"
 
 TEMPLATES = [
     {
-        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        # Django's engine, freeing each page's objects once it is rendered (see the module).
+        "BACKEND": "articles.templating.DjangoTemplates",
+        "NAME": "django",
         "DIRS": [BASE_DIR / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
