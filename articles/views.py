@@ -16,7 +16,7 @@ from django.http import Http404, HttpResponse, HttpResponsePermanentRedirect, Js
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import conditional_page
 from taggit.models import Tag
@@ -281,6 +281,12 @@ def related_stories(article, *, tag_ids, limit=RELATED_LIMIT):
     return stories[:limit]
 
 
+def _iso(moment):
+    """A moment as `base.html`'s article:published_time wants it: ISO 8601 in the site's zone
+    (what the `date:"c"` filter wrote, without its format machinery)."""
+    return timezone.localtime(moment).isoformat() if moment else ""
+
+
 def article_context(article, request, *, is_preview=False, bylines=None, related=None):
     """Everything `articles/article_detail.html` needs, for a live article or a preview.
 
@@ -310,14 +316,20 @@ def article_context(article, request, *, is_preview=False, bylines=None, related
         noindex=article.noindex or is_preview,
         feeds=feeds,
         og_type="article",
-        published=article.first_published_at or article.publish_at,
-        modified=article.updated_at,
+        published=_iso(article.first_published_at or article.publish_at),
+        modified=_iso(article.updated_at),
         section=article.section.name if article.section_id else "",
         tags=[tag.name for tag in parts.tags],
     )
     meta["canonical"] = canonical
+    minutes = article.reading_time
     return {
         "article": article,
+        # "4 minute read", made here: a `blocktranslate` with a count took longer to render.
+        "reading_time": ngettext("%(minutes)s minute read", "%(minutes)s minute read", minutes)
+        % {"minutes": minutes}
+        if minutes
+        else "",
         "bylines": bylines,
         "authors": authors,
         "sources": parts.sources,

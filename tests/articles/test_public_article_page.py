@@ -76,6 +76,12 @@ def test_article_page_shows_both_times_in_the_newsroom_zone(page):
     assert '<time datetime="2026-07-01T08:00:00+02:00">1 July 2026, 08:00 CEST</time>' in page
     assert '<time datetime="2026-07-01T11:15:00+02:00">' in page
     assert "Updated" in page
+    assert "<span>1 minute read</span>" in page
+
+
+def test_head_gives_publication_and_update_times_in_the_newsroom_zone(page):
+    assert '<meta property="article:published_time" content="2026-07-01T08:00:00+02:00">' in page
+    assert '<meta property="article:modified_time" content="2026-07-01T11:15:00+02:00">' in page
 
 
 def test_article_page_shows_kicker_dek_caption_credit_and_correction(page):
