@@ -220,10 +220,6 @@ class Image(models.Model):
         elif previous != current:
             images.make_renditions_after_commit(self, replace=True)
 
-    def stored_renditions(self):
-        """Every stored rendition, from the index on this row: no query."""
-        return images.read_index(self.rendition_index)
-
     def renditions_by_format(self, crop="original"):
         """{format: [renditions narrowest first]} for one crop. Worked out once per loaded
         image and index: a page draws the same picture in its body, its social card and its
