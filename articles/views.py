@@ -462,7 +462,7 @@ def search_view(request):
         query, was_cut = clean_query(form.cleaned_data["q"])
         typed = query
     else:  # a filter to correct: the words stay in the box, nothing is searched yet
-        typed, _ = clean_query(form["q"].value())
+        typed = clean_query(form["q"].value())[0]
     if query:
         since, until = form.cleaned_data.get("since"), form.cleaned_data.get("until")
         results = search_page(
