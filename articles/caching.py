@@ -471,12 +471,15 @@ class _ClientKeepingRedisClient(django_redis.RedisCacheClient):
     `redis.Redis` is safe to share (its pool hands out the connections), and each thread has
     its own cache backend and pools anyway."""
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._clients = {}  # {id(pool): redis.Redis}; pools live as long as this object
+
     def get_client(self, key=None, *, write=False):
         pool = self._get_connection_pool(write)
-        clients = self.__dict__.setdefault("_clients", {})
-        client = clients.get(id(pool))
+        client = self._clients.get(id(pool))
         if client is None:
-            client = clients[id(pool)] = self._client(connection_pool=pool)
+            client = self._clients[id(pool)] = self._client(connection_pool=pool)
         return client
 
 
