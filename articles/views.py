@@ -281,7 +281,7 @@ def related_stories(article, *, tag_ids, limit=RELATED_LIMIT):
     return stories[:limit]
 
 
-def _iso(moment):
+def _local_iso(moment):
     """A moment as `base.html`'s article:published_time wants it: ISO 8601 in the site's zone
     (what the `date:"c"` filter wrote, without its format machinery)."""
     return timezone.localtime(moment).isoformat() if moment else ""
@@ -316,8 +316,8 @@ def article_context(article, request, *, is_preview=False, bylines=None, related
         noindex=article.noindex or is_preview,
         feeds=feeds,
         og_type="article",
-        published=_iso(article.first_published_at or article.publish_at),
-        modified=_iso(article.updated_at),
+        published=_local_iso(article.first_published_at or article.publish_at),
+        modified=_local_iso(article.updated_at),
         section=article.section.name if article.section_id else "",
         tags=[tag.name for tag in parts.tags],
     )
