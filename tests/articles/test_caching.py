@@ -221,6 +221,29 @@ def test_purging_a_story_refreshes_every_page_showing_it_and_nothing_else(client
     assert {url: cache_state(client, url) for url in untouched} == dict.fromkeys(untouched, "hit")
 
 
+def test_news_sitemap_checks_one_key_yet_shows_every_story_change_at_once(
+    client, newsroom, django_capture_on_commit_callbacks
+):
+    """However many stories it lists, the cached news sitemap depends on "sitemaps" (and the
+    site) alone: every change to a listed story purges that key too."""
+    nato = newsroom["nato"]
+    warm(client, "/news-sitemap.xml")
+    assert client.get("/news-sitemap.xml")["Surrogate-Key"] == "site sitemaps"
+
+    with django_capture_on_commit_callbacks(execute=True):
+        nato.headline = "NATO opens first Asian office"
+        nato.save()
+    response = client.get("/news-sitemap.xml")
+    assert response["X-Page-Cache"] == "miss"
+    assert "NATO opens first Asian office" in response.content.decode()
+
+    warm(client, "/news-sitemap.xml")
+    with django_capture_on_commit_callbacks(execute=True):
+        newsroom["world"].slug = "international"
+        newsroom["world"].save()
+    assert "/international/" in client.get("/news-sitemap.xml").content.decode()
+
+
 def test_an_edited_headline_shows_at_once_after_the_purge(client, newsroom):
     nato = newsroom["nato"]
     url = nato.get_absolute_url()
