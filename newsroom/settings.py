@@ -147,6 +147,9 @@ if _db["ENGINE"] == "django.db.backends.postgresql":
     if not _db.get("NAME"):
         _refuse("DATABASE_URL names no database. Example: postgres://user@host:5432/newsroom")
     # Persistent connections: a news site's read path must not pay a connect per request.
+    # Each is checked before a request uses it, without a round trip while it sits idle and the
+    # server has said nothing (`articles.postgresql`).
+    _db["ENGINE"] = "articles.postgresql"
     _db["CONN_MAX_AGE"] = _env_int("DB_CONN_MAX_AGE", 60)
     _db["CONN_HEALTH_CHECKS"] = True
     _db.setdefault("OPTIONS", {})
