@@ -83,6 +83,16 @@ def article_keys(article):
     return keys
 
 
+def story_keys(stories):
+    """The keys of stories shown as cards: each story's, and each credited author's (a card
+    carries its byline, so renaming an author must reach it). Reads the prefetched bylines."""
+    keys = set()
+    for story in stories:
+        keys.add(article_key(story))
+        keys.update(author_key(byline.author_id) for byline in story.bylines.all())
+    return keys
+
+
 def add_cache_keys(response, *keys):
     """Record the cache keys (e.g. "article-12", "section-3", "home") a response depends on."""
     existing = getattr(response, "cache_keys", set())
@@ -596,10 +606,10 @@ def _tags_changed(sender, instance, action, pk_set=None, **kwargs):
         purge_on_commit({article_key(instance), HOME, FEEDS, *map(tag_key, tags)})
 
 
-def _named_thing_changed(key_for):
+def _named_thing_changed(key_for, *also):
     def receiver(sender, instance, raw=False, **kwargs):
         if not raw:
-            purge_on_commit({key_for(instance)})
+            purge_on_commit({key_for(instance), *also})
 
     return receiver
 
@@ -643,9 +653,10 @@ def connect_signals():
             )
     m2m_changed.connect(_tags_changed, sender=Article.tags.through, dispatch_uid="cache_tags")
     named = [
-        (Author, _named_thing_changed(author_key)),
+        # Feeds name every credited person and every tag of their stories.
+        (Author, _named_thing_changed(author_key, FEEDS)),
         (Source, _named_thing_changed(source_key)),
-        (Tag, _named_thing_changed(tag_key)),
+        (Tag, _named_thing_changed(tag_key, FEEDS)),
         # Sections are the site's navigation: every page shows them.
         (Section, _section_changed),
     ]

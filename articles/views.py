@@ -33,6 +33,7 @@ from .caching import (
     navigation_sections,
     section_key,
     source_key,
+    story_keys,
     tag_key,
 )
 from .models import (
@@ -179,7 +180,7 @@ def home(request):
     return add_cache_keys(
         response,
         HOME,
-        *(article_key(a) for a in everything),
+        *story_keys(everything),
         *(section_key(s) for s in sections),
     )
 
@@ -210,7 +211,7 @@ def section(request, section):
         ),
     }
     response = render(request, "articles/section.html", context)
-    return add_cache_keys(response, section_key(section), *(article_key(a) for a in page.items))
+    return add_cache_keys(response, section_key(section), *story_keys(page.items))
 
 
 def tag(request, slug):
@@ -228,7 +229,7 @@ def tag(request, slug):
         ),
     }
     response = render(request, "articles/tag.html", context)
-    return add_cache_keys(response, tag_key(tag), *(article_key(a) for a in page.items))
+    return add_cache_keys(response, tag_key(tag), *story_keys(page.items))
 
 
 def source(request, slug):
@@ -245,7 +246,7 @@ def source(request, slug):
         ),
     }
     response = render(request, "articles/source.html", context)
-    return add_cache_keys(response, source_key(source), *(article_key(a) for a in page.items))
+    return add_cache_keys(response, source_key(source), *story_keys(page.items))
 
 
 # Article --------------------------------------------------------------------------------------
@@ -494,7 +495,7 @@ def search_view(request):
     response = render(request, "articles/search.html", context)
     keys = [HOME]
     if page:
-        keys += [article_key(a) for a in page.items]
+        keys += story_keys(page.items)
     return add_cache_keys(response, *keys)
 
 

@@ -2,7 +2,7 @@ from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext
 
 from articles import jsonld
-from articles.caching import add_cache_keys, article_key, author_key
+from articles.caching import add_cache_keys, author_key, story_keys
 from articles.listings import author_cards
 from articles.models import public_fetch_mode
 from articles.pagination import paginate
@@ -34,4 +34,4 @@ def author_detail(request, slug):
         "structured_data": jsonld.profile_page(author),
     }
     response = render(request, "authors/author_detail.html", context)
-    return add_cache_keys(response, author_key(author), *(article_key(a) for a in page.items))
+    return add_cache_keys(response, author_key(author), *story_keys(page.items))

@@ -283,27 +283,37 @@ def test_renaming_a_tag_purges_its_page_and_the_stories_carrying_it_only(
     client, newsroom, django_capture_on_commit_callbacks
 ):
     nato, final = newsroom["nato"], newsroom["final"]
-    warm(client, "/tags/nato/", nato.get_absolute_url(), final.get_absolute_url())
+    warm(client, "/tags/nato/", nato.get_absolute_url(), final.get_absolute_url(), "/world/")
+    warm(client, "/feeds/latest/rss/")
     with django_capture_on_commit_callbacks(execute=True):
         tag = Tag.objects.get(slug="nato")
         tag.name = "North Atlantic Treaty Organization"
         tag.save()
     assert "North Atlantic Treaty Organization" in client.get("/tags/nato/").content.decode()
+    # Feeds list each story's tags as its categories.
+    feed = client.get("/feeds/latest/rss/").content.decode()
+    assert "<category>North Atlantic Treaty Organization</category>" in feed
     assert cache_state(client, nato.get_absolute_url()) == "miss"
     assert cache_state(client, final.get_absolute_url()) == "hit"
+    assert cache_state(client, "/world/") == "hit"  # cards show no tags
 
 
 def test_renaming_an_author_purges_their_page_and_bylines_only(
     client, newsroom, django_capture_on_commit_callbacks
 ):
     ana, nato, final = newsroom["ana"], newsroom["nato"], newsroom["final"]
-    warm(client, ana.get_absolute_url(), nato.get_absolute_url(), final.get_absolute_url())
+    # Her byline is on her story, on its card in every list, and in the feeds.
+    showing = [nato.get_absolute_url(), "/", "/world/", "/tags/nato/", "/feeds/latest/rss/"]
+    warm(client, ana.get_absolute_url(), final.get_absolute_url(), "/sport/", *showing)
     with django_capture_on_commit_callbacks(execute=True):
         ana.name = "Ana Lee-Park"
         ana.save()
-    assert "Ana Lee-Park" in client.get(nato.get_absolute_url()).content.decode()
+    assert {url: "Ana Lee-Park" in client.get(url).content.decode() for url in showing} == (
+        dict.fromkeys(showing, True)
+    )
     assert cache_state(client, ana.get_absolute_url()) == "miss"
     assert cache_state(client, final.get_absolute_url()) == "hit"
+    assert cache_state(client, "/sport/") == "hit"
 
 
 def test_editing_a_source_purges_the_pages_citing_it_only(
