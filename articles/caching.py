@@ -615,15 +615,23 @@ def _named_thing_changed(key_for, *also):
 
 
 def _image_changed(sender, instance, raw=False, **kwargs):
-    """New alt text, caption or credit: every article leading with the picture shows it."""
+    """New alt text, caption or credit: every article leading with the picture shows it, and
+    every author whose portrait it is (their page, and the author boxes of their stories)."""
     if raw or instance.pk is None:
         return
+    from authors.models import Author
+
     from .models import Article
 
     ids = Article.objects.filter(lead_image=instance).values_list("pk", flat=True)[:1000]
     keys = {article_key(pk) for pk in ids}
     if keys:
-        purge_on_commit({*keys, HOME, FEEDS})
+        keys |= {HOME, FEEDS}
+    keys |= {
+        author_key(pk) for pk in Author.objects.filter(photo=instance).values_list("pk", flat=True)
+    }
+    if keys:
+        purge_on_commit(keys)
 
 
 def connect_signals():

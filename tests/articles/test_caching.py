@@ -20,6 +20,7 @@ from taggit.models import Tag
 from articles import caching
 from articles.caching import article_keys, purge_keys
 from articles.models import Article
+from tests.articles.test_images import picture_bytes, saved_image
 from tests.factories import make_article, make_author, make_section, make_source, make_user
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -314,6 +315,21 @@ def test_renaming_an_author_purges_their_page_and_bylines_only(
     assert cache_state(client, ana.get_absolute_url()) == "miss"
     assert cache_state(client, final.get_absolute_url()) == "hit"
     assert cache_state(client, "/sport/") == "hit"
+
+
+def test_new_alt_text_on_an_authors_portrait_reaches_their_page(
+    client, newsroom, settings, tmp_path, django_capture_on_commit_callbacks
+):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    ana, tom = newsroom["ana"], newsroom["tom"]
+    ana.photo = saved_image(picture_bytes(size=(400, 400)), alt_text="Ana at her desk")
+    ana.save()
+    warm(client, ana.get_absolute_url(), tom.get_absolute_url())
+    with django_capture_on_commit_callbacks(execute=True):
+        ana.photo.alt_text = "Ana Lee in the newsroom"
+        ana.photo.save()
+    assert 'alt="Ana Lee in the newsroom"' in client.get(ana.get_absolute_url()).content.decode()
+    assert cache_state(client, tom.get_absolute_url()) == "hit"
 
 
 def test_editing_a_source_purges_the_pages_citing_it_only(
