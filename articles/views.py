@@ -367,8 +367,9 @@ def article_detail(request, section, year, month, day, slug):
 
 
 def _article_page_keys(article, context):
-    """The article, its section, and every tag, author and source the page names."""
-    keys = {article_key(article)}
+    """The article, its section, every tag, author and source the page names, and the related
+    stories it shows (an editor's pick may share no tag with it)."""
+    keys = {article_key(article), *(article_key(story) for story in context["related"])}
     if article.section_id:
         keys.add(section_key(article.section_id))
     keys |= {tag_key(tag) for tag in context["tags"]}

@@ -19,7 +19,7 @@ from taggit.models import Tag
 
 from articles import caching
 from articles.caching import article_keys, purge_keys
-from articles.models import Article
+from articles.models import Article, RelatedArticle
 from tests.articles.test_images import picture_bytes, saved_image
 from tests.factories import make_article, make_author, make_section, make_source, make_user
 
@@ -243,6 +243,21 @@ def test_news_sitemap_checks_one_key_yet_shows_every_story_change_at_once(
         newsroom["world"].slug = "international"
         newsroom["world"].save()
     assert "/international/" in client.get("/news-sitemap.xml").content.decode()
+
+
+def test_editing_a_picked_related_story_refreshes_the_stories_pointing_to_it(
+    client, newsroom, django_capture_on_commit_callbacks
+):
+    """An editor's pick shares no tag with the story showing it: its own keys must reach."""
+    nato, final = newsroom["nato"], newsroom["final"]
+    RelatedArticle.objects.create(article=nato, related=final, position=0)
+    warm(client, nato.get_absolute_url())
+    assert "Cup final tonight" in client.get(nato.get_absolute_url()).content.decode()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        final.headline = "Cup final postponed"
+        final.save()
+    assert "Cup final postponed" in client.get(nato.get_absolute_url()).content.decode()
 
 
 def test_an_edited_headline_shows_at_once_after_the_purge(client, newsroom):
