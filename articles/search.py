@@ -2,7 +2,8 @@
 
 The vector (headline A, standfirst and tags B, body C, author names D) lives in
 `Article.search_vector`, has a GIN index (migration 0004+, PostgreSQL only) and is rebuilt when
-the article is saved, its tags change, its bylines change or a credited author is renamed.
+the article is saved, its tags change, its bylines change, a credited author is renamed or
+one of its tags is renamed.
 On SQLite search is a case-insensitive substring match, unranked.
 """
 
@@ -28,6 +29,7 @@ from django.dispatch import receiver
 from django.utils import timezone
 from django.utils.html import escape, strip_tags
 from django.utils.safestring import mark_safe
+from taggit.models import Tag
 
 from authors.models import Author
 
@@ -109,6 +111,15 @@ def _author_saved(sender, instance, created, raw=False, **kwargs):
     if created or raw or not uses_full_text():
         return
     for article_id in Byline.objects.filter(author=instance).values_list("article_id", flat=True):
+        update_search_vector(article_id)
+
+
+@receiver(post_save, sender=Tag, dispatch_uid="search_tag_saved")
+def _tag_saved(sender, instance, created, raw=False, **kwargs):
+    """A renamed tag: its stories are found by the new name, no longer by the old one."""
+    if created or raw or not uses_full_text():
+        return
+    for article_id in Article.objects.filter(tags=instance).values_list("pk", flat=True):
         update_search_vector(article_id)
 
 

@@ -73,6 +73,14 @@ def test_search_finds_by_tag_and_by_author_name(client, stories):
     assert headlines(search(client, q="Okafor")) == ["Harbour cranes return to Gdańsk"]
 
 
+def test_a_renamed_tag_finds_its_stories_by_the_new_name_only(client, stories):
+    tag = stories["telescope"].tags.get(name="Astronomy")
+    tag.name = "Stargazing"
+    tag.save()
+    assert headlines(search(client, q="stargazing")) == ["Telescope spots a river of young stars"]
+    assert headlines(search(client, q="astronomy")) == []
+
+
 def test_search_filters_by_section_and_date_range(client, stories):
     assert headlines(search(client, q="harbour", section="science")) == [
         "Telescope spots a river of young stars"
