@@ -106,21 +106,33 @@ def _byline_changed(sender, instance, raw=False, **kwargs):
         update_search_vector(instance.article_id)
 
 
-@receiver(post_save, sender=Author, dispatch_uid="search_author_saved")
-def _author_saved(sender, instance, created, raw=False, **kwargs):
-    if created or raw or not uses_full_text():
-        return
-    for article_id in Byline.objects.filter(author=instance).values_list("article_id", flat=True):
-        update_search_vector(article_id)
+def _rebuild_stories_of(story_ids):
+    """A receiver for a renamed author or tag: the stories naming it, ``story_ids(instance)``,
+    are found by the new name, no longer by the old one."""
+
+    def receiver(sender, instance, created, raw=False, **kwargs):
+        if created or raw or not uses_full_text():
+            return
+        for article_id in story_ids(instance):
+            update_search_vector(article_id)
+
+    return receiver
 
 
-@receiver(post_save, sender=Tag, dispatch_uid="search_tag_saved")
-def _tag_saved(sender, instance, created, raw=False, **kwargs):
-    """A renamed tag: its stories are found by the new name, no longer by the old one."""
-    if created or raw or not uses_full_text():
-        return
-    for article_id in Article.objects.filter(tags=instance).values_list("pk", flat=True):
-        update_search_vector(article_id)
+post_save.connect(
+    _rebuild_stories_of(
+        lambda author: Byline.objects.filter(author=author).values_list("article_id", flat=True)
+    ),
+    sender=Author,
+    dispatch_uid="search_author_saved",
+    weak=False,
+)
+post_save.connect(
+    _rebuild_stories_of(lambda tag: Article.objects.filter(tags=tag).values_list("pk", flat=True)),
+    sender=Tag,
+    dispatch_uid="search_tag_saved",
+    weak=False,
+)
 
 
 def clean_query(raw):
