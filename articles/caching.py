@@ -47,6 +47,8 @@ logger = logging.getLogger("newsroom.cache")
 HOME = "home"
 FEEDS = "feeds"
 SITEMAPS = "sitemaps"
+# Search results: which stories a word finds changes when an author or a tag is renamed.
+SEARCH = "search"
 # Carried by every stored page: the navigation (sections) appears on all of them.
 SITE = "site"
 
@@ -671,10 +673,11 @@ def connect_signals():
             )
     m2m_changed.connect(_tags_changed, sender=Article.tags.through, dispatch_uid="cache_tags")
     named = [
-        # Feeds name every credited person and every tag of their stories.
-        (Author, _named_thing_changed(author_key, FEEDS)),
+        # Feeds name every credited person and every tag of their stories, and searches find
+        # stories by both.
+        (Author, _named_thing_changed(author_key, FEEDS, SEARCH)),
         (Source, _named_thing_changed(source_key)),
-        (Tag, _named_thing_changed(tag_key, FEEDS)),
+        (Tag, _named_thing_changed(tag_key, FEEDS, SEARCH)),
         # Sections are the site's navigation: every page shows them.
         (Section, _section_changed),
     ]

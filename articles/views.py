@@ -26,6 +26,7 @@ from .article_page import RELATED_LIMIT, live_article
 from .bylines import credited_authors
 from .caching import (
     HOME,
+    SEARCH,
     SITEMAPS,
     add_cache_keys,
     article_key,
@@ -494,7 +495,7 @@ def search_view(request):
         ),
     }
     response = render(request, "articles/search.html", context)
-    keys = [HOME]
+    keys = [HOME, SEARCH]
     if page:
         keys += story_keys(page.items)
     return add_cache_keys(response, *keys)

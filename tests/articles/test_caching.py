@@ -314,6 +314,21 @@ def test_renaming_a_tag_purges_its_page_and_the_stories_carrying_it_only(
     assert cache_state(client, "/world/") == "hit"  # cards show no tags
 
 
+def test_renaming_a_tag_or_an_author_refreshes_cached_searches_for_the_new_name(
+    client, newsroom, django_capture_on_commit_callbacks
+):
+    warm(client, "/search/?q=alliance", "/search/?q=lee-park")
+    with django_capture_on_commit_callbacks(execute=True):
+        tag = Tag.objects.get(slug="nato")
+        tag.name = "North Atlantic Alliance"
+        tag.save()
+    assert "NATO opens office" in client.get("/search/?q=alliance").content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        newsroom["ana"].name = "Ana Lee-Park"
+        newsroom["ana"].save()
+    assert "NATO opens office" in client.get("/search/?q=lee-park").content.decode()
+
+
 def test_renaming_an_author_purges_their_page_and_bylines_only(
     client, newsroom, django_capture_on_commit_callbacks
 ):
