@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed, Enclosure, Rss201rev2Feed
 from django.utils.html import strip_tags
 from django.utils.translation import gettext
+from django.utils.xmlutils import SimplerXMLGenerator
 from django.views.decorators.http import conditional_page
 from taggit.models import Tag
 
@@ -23,6 +24,7 @@ from authors.models import Author
 from . import jsonld, listings
 from .bylines import byline_text, credited_authors
 from .caching import FEEDS, add_cache_keys, author_key, section_key, tag_key
+from .listings import rendering_key
 from .models import Section
 
 FEED_LENGTH = 30
@@ -43,8 +45,26 @@ class LastEditMixin:
         super().write(buffer, encoding)
         outfile.write(buffer.getvalue())
 
+    def write_items(self, handler):
+        # A story's item is written once per process and kept on the story, as its card is
+        # (`LatestFeed.story`): the same item serves every feed listing that story.
+        for item in self.items:
+            memo, key = item.get("memo") or ({}, None)
+            key = (type(self), key)
+            xml = memo.get(key)
+            if xml is None:
+                buffer = io.StringIO()
+                item_handler = SimplerXMLGenerator(buffer, "utf-8", short_empty_elements=True)
+                item_handler.startElement(self.item_element, self.item_attributes(item))
+                self.add_item_elements(item_handler, item)
+                item_handler.endElement(self.item_element)
+                xml = memo[key] = buffer.getvalue()
+            handler.ignorableWhitespace(xml)  # written as it is: it is XML already
+
 
 class NewsRssFeed(LastEditMixin, Rss201rev2Feed):
+    item_element = "item"
+
     def rss_attributes(self):
         return {**super().rss_attributes(), "xmlns:dc": "http://purl.org/dc/elements/1.1/"}
 
@@ -55,6 +75,8 @@ class NewsRssFeed(LastEditMixin, Rss201rev2Feed):
 
 
 class NewsAtomFeed(LastEditMixin, Atom1Feed):
+    item_element = "entry"
+
     def add_item_elements(self, handler, item):
         super().add_item_elements(handler, item)
         for name, url in item.get("credited", ()):
@@ -101,35 +123,72 @@ class LatestFeed(Feed):
     def items(self, obj=None):
         return self.stories(obj)[0:FEED_LENGTH]
 
+    def story(self, item):
+        """Everything the feed says of one story. Worked out once per process for a story kept
+        by `listings.card_from_row` (and stored on it, as its card is): every feed listing it
+        asks for the same values."""
+        memo = getattr(item, "cards", None)
+        key = ("feed", rendering_key())
+        values = memo.get(key) if memo is not None else None
+        if values is None:
+            values = self.work_out(item)
+            values["extra"]["memo"] = (memo if memo is not None else {}, key)
+            if memo is not None:
+                memo[key] = values
+        return values
+
+    def work_out(self, item):
+        url = jsonld.absolute(item.get_absolute_url())
+        bylines = list(item.bylines.all())
+        categories = [item.section.name] if item.section_id else []
+        return {
+            # Plain text by the RSS and Atom specs, but some readers render titles as HTML.
+            "title": strip_tags(item.headline),
+            "description": strip_tags(item.dek),
+            "link": url,
+            "pubdate": item.first_published_at or item.publish_at,
+            "updateddate": item.updated_at or item.first_published_at or item.publish_at,
+            "categories": [strip_tags(name) for name in categories + item.tag_names()],
+            "enclosures": self.enclosures(item.lead_image),
+            "extra": {
+                "credited": [
+                    (author.name, jsonld.absolute(author.get_absolute_url()))
+                    for author in credited_authors(bylines)
+                ],
+                "byline": byline_text(bylines),
+                "edited": item.modified_at,
+            },
+        }
+
     def item_title(self, item):
-        # Plain text by the RSS and Atom specs, but some readers render titles as HTML.
-        return strip_tags(item.headline)
+        return self.story(item)["title"]
 
     def item_description(self, item):
-        return strip_tags(item.dek)
+        return self.story(item)["description"]
 
     def item_link(self, item):
-        return jsonld.absolute(item.get_absolute_url())
+        return self.story(item)["link"]
 
     def item_guid(self, item):
-        return jsonld.absolute(item.get_absolute_url())
+        return self.story(item)["link"]
 
     def item_pubdate(self, item):
-        return item.first_published_at or item.publish_at
+        return self.story(item)["pubdate"]
 
     def item_updateddate(self, item):
-        return item.updated_at or item.first_published_at or item.publish_at
+        return self.story(item)["updateddate"]
 
     def item_author_name(self, item):
         # RSS's single <author> wants an e-mail address; every name goes out as dc:creator.
         return None
 
     def item_categories(self, item):
-        names = [item.section.name] if item.section_id else []
-        return [strip_tags(name) for name in names + item.tag_names()]
+        return self.story(item)["categories"]
 
     def item_enclosures(self, item):
-        image = item.lead_image
+        return self.story(item)["enclosures"]
+
+    def enclosures(self, image):
         if not image:
             return []
         rendition = image.rendition("16x9", 1200)
@@ -145,15 +204,7 @@ class LatestFeed(Feed):
         return [Enclosure(jsonld.absolute(url), length, mime_type)]
 
     def item_extra_kwargs(self, item):
-        bylines = list(item.bylines.all())
-        return {
-            "credited": [
-                (author.name, jsonld.absolute(author.get_absolute_url()))
-                for author in credited_authors(bylines)
-            ],
-            "byline": byline_text(bylines),
-            "edited": item.modified_at,
-        }
+        return self.story(item)["extra"]
 
 
 class SectionFeed(LatestFeed):

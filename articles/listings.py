@@ -13,9 +13,17 @@ load still fails under the tests' FETCH_RAISE.
 
 import datetime
 import inspect
+import json
+import threading
 
+from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
+from django.core.signals import setting_changed
+from django.dispatch import receiver
+from django.urls import get_script_prefix, get_urlconf
 from django.utils import timezone
+from django.utils.timezone import get_current_timezone_name
+from django.utils.translation import get_language
 from taggit.models import TaggedItem
 
 from .article_page import CARD_COLUMNS, PICTURE_COLUMNS, SECTION_COLUMNS, card_story
@@ -59,6 +67,36 @@ def _feed_items(queryset, article_type):
 
 
 def card_from_row(row):
+    """A listing's story from its row. Stories are kept per process by their row's values
+    (`row_source`), as ``card_source``, and shared by the requests reading the same row: a
+    story, its section, picture and authors are built once, and so is its card (`public.card`,
+    kept on the story as ``cards``). Any edit reads a different row, so a new story."""
+    source = row_source(row)
+    story = _STORIES.get(source)
+    if story is None:
+        story = _story_from_row(row)
+        story.card_source = source
+        story.cards = {}
+        with _STORIES_LOCK:
+            _STORIES[source] = story
+            while len(_STORIES) > MAX_STORIES:  # the oldest first
+                del _STORIES[next(iter(_STORIES))]
+    return story
+
+
+# Listing stories kept per process: the pages of every section, tag and author readers open.
+MAX_STORIES = 3_000
+_STORIES = {}
+_STORIES_LOCK = threading.Lock()
+
+
+@receiver(setting_changed, dispatch_uid="listing_stories_settings")
+def _forget_stories(**kwargs):
+    # How instances are built (the fetch mode) or shown (addresses, files) may have changed.
+    _STORIES.clear()
+
+
+def _story_from_row(row):
     if "detail_tags" in row:
         story = card_story(row, columns=FEED_COLUMNS)
         story.detail_tags = json_value(row["detail_tags"]) or []
@@ -66,6 +104,27 @@ def card_from_row(row):
         story = card_story(row)
     attach_bylines(story, json_value(row["listing_bylines"]), author_columns=LISTING_AUTHOR_COLUMNS)
     return story
+
+
+def rendering_key():
+    """What a story's markup depends on besides its row: the language, the time zone, the
+    URLconf and script prefix its addresses are reversed with. Part of the key of whatever
+    is kept on a shared story."""
+    return (
+        get_language(),
+        get_current_timezone_name(),
+        get_urlconf() or settings.ROOT_URLCONF,
+        get_script_prefix(),
+    )
+
+
+def row_source(row):
+    """Every value of ``row`` as one hashable tuple, JSON values as their text."""
+    return tuple(_dumps(value) if type(value) in _JSON_TYPES else value for value in row.values())
+
+
+_JSON_TYPES = (list, dict)
+_dumps = json.JSONEncoder(ensure_ascii=False, check_circular=False).encode
 
 
 class Cards:

@@ -27,6 +27,7 @@ from django.utils.timezone import template_localtime
 from django.utils.translation import get_language
 
 from articles.bylines import byline_html, byline_text
+from articles.listings import rendering_key
 from articles.markup import text
 from articles.paths import reverse_path
 
@@ -66,7 +67,31 @@ def _month_names(language):
 @register.simple_tag
 def card(a, level=3, variant="", no_image=False, no_dek=False, no_byline=False):
     """One story in a list: its picture (16:9), kicker or section, headline, standfirst (or a
-    search snippet), byline and date. ``variant``: "lead" or "compact"."""
+    search snippet), byline and date. ``variant``: "lead" or "compact".
+
+    A story read for a listing is kept per process by its row (`listings.card_from_row`), so
+    its card is rendered once and kept on it (``cards``), keyed by everything else the markup
+    depends on. An edit to the story, its section, picture or authors reads a new row: a new
+    story, a new card."""
+    cards = getattr(a, "cards", None)
+    if cards is None:
+        return _card(a, level, variant, no_image, no_dek, no_byline)
+    key = (
+        getattr(a, "snippet", ""),
+        str(level),
+        variant,
+        bool(no_image),
+        bool(no_dek),
+        bool(no_byline),
+        rendering_key(),
+    )
+    html = cards.get(key)
+    if html is None:
+        html = cards[key] = _card(a, level, variant, no_image, no_dek, no_byline)
+    return html
+
+
+def _card(a, level, variant, no_image, no_dek, no_byline):
     url = text(a.get_absolute_url())
     media = ""
     classes = "card"

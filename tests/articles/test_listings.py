@@ -9,6 +9,7 @@ from django.db.models import FETCH_RAISE
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from articles import images
 from articles.listings import (
     author_cards,
     cards_by_id,
@@ -18,7 +19,9 @@ from articles.listings import (
     source_cards,
     tag_cards,
 )
-from articles.models import Article, Byline
+from articles.models import Article, Byline, Section
+from articles.templatetags import public
+from authors.models import Author
 from tests.factories import make_article, make_author, make_section, make_source
 
 from .public_helpers import make_picture
@@ -124,3 +127,72 @@ def test_cards_by_id_load_any_number_of_stories_and_only_live_ones(desk):
     loaded = cards_by_id(wanted, now)
     assert set(loaded) == {story.pk for story in stories}
     assert loaded[stories[2].pk].headline == stories[2].headline
+
+
+@pytest.fixture
+def counted_cards(monkeypatch):
+    """The ids of the stories whose card is rendered, in order."""
+    rendered = []
+    render = public._card
+
+    def counting(story, *args):
+        rendered.append(story.pk)
+        return render(story, *args)
+
+    monkeypatch.setattr(public, "_card", counting)
+    return rendered
+
+
+def test_a_listing_story_and_its_card_are_made_once_per_process(
+    desk, client, settings, counted_cards
+):
+    settings.NEWSROOM_PAGE_CACHE = False
+    url = desk["section"].get_absolute_url()
+    assert client.get(url).status_code == 200
+    assert sorted(counted_cards) == sorted(story.pk for story in desk["stories"])
+    counted_cards.clear()
+    page = client.get(url).content.decode()
+    assert counted_cards == []
+    assert all(story.headline in page for story in desk["stories"])
+    first, again = (section_cards(desk["section"].pk)[0:2] for _ in range(2))
+    assert [a is b for a, b in zip(first, again, strict=True)] == [True, True]
+
+
+def test_a_kept_card_shows_any_edit_to_its_story_section_picture_or_authors(
+    desk, client, settings, tmp_path, counted_cards
+):
+    settings.NEWSROOM_PAGE_CACHE = False
+    settings.MEDIA_ROOT = tmp_path
+    story = desk["stories"][0]
+    picture = make_picture("Cranes at dawn")
+    Article.objects.filter(pk=story.pk).update(lead_image=picture)
+    url = desk["section"].get_absolute_url()
+    before = client.get(url).content.decode()
+    assert "<picture>" not in before  # no renditions yet: the original
+    counted_cards.clear()
+
+    # Edits made behind the models' backs (no signal, no purge): only the rows change.
+    Article.objects.filter(pk=story.pk).update(headline="Ports reopen after the storm")
+    Author.objects.filter(pk=desk["author"].pk).update(name="Ana Lee-Park")
+    Section.objects.filter(pk=desk["section"].pk).update(name="Globe")
+    images.make_renditions(picture)
+
+    after = client.get(url).content.decode()
+    assert "Ports reopen after the storm" in after
+    assert after.count("Ana Lee-Park") == len(desk["stories"])
+    assert '<p class="card__kicker">Globe</p>' in after
+    assert '<p class="card__kicker">World</p>' not in after
+    assert "<picture>" in after
+    assert sorted(counted_cards) == sorted(s.pk for s in desk["stories"])
+
+
+def test_kept_cards_follow_a_change_of_settings(desk, client, settings, tmp_path):
+    settings.NEWSROOM_PAGE_CACHE = False
+    settings.MEDIA_ROOT = tmp_path
+    Article.objects.filter(pk=desk["stories"][0].pk).update(lead_image=make_picture())
+    url = desk["section"].get_absolute_url()
+    assert 'src="/media/' in client.get(url).content.decode()
+    settings.MEDIA_URL = "https://images.example.org/"
+    page = client.get(url).content.decode()
+    assert 'src="https://images.example.org/' in page
+    assert 'src="/media/' not in page
