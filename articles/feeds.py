@@ -125,7 +125,7 @@ class LatestFeed(Feed):
 
     def story(self, item):
         """Everything the feed says of one story. Worked out once per process for a story kept
-        by `listings.card_from_row` (and stored on it, as its card is): every feed listing it
+        by `listings.stories_from` (and stored on it, as its card is): every feed listing it
         asks for the same values."""
         memo = getattr(item, "cards", None)
         key = ("feed", rendering_key())

@@ -13,7 +13,6 @@ load still fails under the tests' FETCH_RAISE.
 
 import datetime
 import inspect
-import json
 import threading
 
 from django.conf import settings
@@ -51,7 +50,7 @@ _CARD_VALUES = (
 
 def card_rows(queryset):
     """``queryset`` as rows of a card's columns, its section's and picture's, and its bylines
-    as a JSON array (turned into stories by `card_from_row`)."""
+    as a JSON array (turned into stories by `stories_from`)."""
     return queryset.values(*_CARD_VALUES).annotate(listing_bylines=_listing_bylines())
 
 
@@ -66,22 +65,29 @@ def _feed_items(queryset, article_type):
     )
 
 
-def card_from_row(row):
-    """A listing's story from its row. Stories are kept per process by their row's values
-    (`row_source`), as ``card_source``, and shared by the requests reading the same row: a
-    story, its section, picture and authors are built once, and so is its card (`public.card`,
-    kept on the story as ``cards``). Any edit reads a different row, so a new story."""
-    source = row_source(row)
-    story = _STORIES.get(source)
-    if story is None:
-        story = _story_from_row(row)
-        story.card_source = source
-        story.cards = {}
-        with _STORIES_LOCK:
-            _STORIES[source] = story
-            while len(_STORIES) > MAX_STORIES:  # the oldest first
-                del _STORIES[next(iter(_STORIES))]
-    return story
+def stories_from(fetched):
+    """The stories of listing rows (a `Fetched` of `PreparedQuery.fetch`), kept per process by
+    each row as the database sent it, and shared by the requests reading the same row: a story,
+    its section, picture and authors are built once, and so is its card (`public.card`, kept on
+    the story as ``cards``) and its feed item. Any edit to what a card shows reads a different
+    row, so it makes a new story."""
+    found = []
+    for raw in fetched.rows:
+        key = (fetched.names, raw)
+        try:
+            story = _STORIES.get(key)
+        except TypeError:  # a value the driver sent is not hashable: build it every time
+            found.append(_story_from_row(fetched.dicts([raw])[0]))
+            continue
+        if story is None:
+            story = _story_from_row(fetched.dicts([raw])[0])
+            story.cards = {}
+            with _STORIES_LOCK:
+                _STORIES[key] = story
+                while len(_STORIES) > MAX_STORIES:  # the oldest first
+                    del _STORIES[next(iter(_STORIES))]
+        found.append(story)
+    return found
 
 
 # Listing stories kept per process: the pages of every section, tag and author readers open.
@@ -103,6 +109,8 @@ def _story_from_row(row):
     else:
         story = card_story(row)
     attach_bylines(story, json_value(row["listing_bylines"]), author_columns=LISTING_AUTHOR_COLUMNS)
+    if "raw_snippet" in row:  # a search's result
+        story.raw_snippet = row["raw_snippet"]
     return story
 
 
@@ -118,15 +126,6 @@ def rendering_key():
     )
 
 
-def row_source(row):
-    """Every value of ``row`` as one hashable tuple, JSON values as their text."""
-    return tuple(_dumps(value) if type(value) in _JSON_TYPES else value for value in row.values())
-
-
-_JSON_TYPES = (list, dict)
-_dumps = json.JSONEncoder(ensure_ascii=False, check_circular=False).encode
-
-
 class Cards:
     """The live stories of one listing, newest first, as cards; sliced by `paginate()`."""
 
@@ -139,8 +138,9 @@ class Cards:
     def __getitem__(self, bounds):
         if not isinstance(bounds, slice) or bounds.step is not None:
             raise TypeError("Cards are read a page at a time: cards[start:stop]")
-        rows = self.query.rows(start=bounds.start or 0, stop=bounds.stop, **self.values)
-        return [card_from_row(row) for row in rows]
+        return stories_from(
+            self.query.fetch(start=bounds.start or 0, stop=bounds.stop, **self.values)
+        )
 
 
 def _page_query(narrow, *, feed=False, prepare=False, **parameters):
@@ -280,5 +280,4 @@ def cards_by_id(ids, at):
     ids = id_list(ids)
     if not ids:
         return {}
-    rows = _BY_ID.rows(at=at, ids=ids)
-    return {story.pk: story for story in map(card_from_row, rows)}
+    return {story.pk: story for story in stories_from(_BY_ID.fetch(at=at, ids=ids))}

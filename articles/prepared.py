@@ -123,10 +123,16 @@ class PreparedQuery:
         fields = [column[0] for column in compiler.select[: compiler.col_count]]
         if compiler.has_composite_fields(fields):
             raise TypeError("PreparedQuery does not read composite fields")
-        return sql, list(params), slots, names, compiler, compiler.get_converters(fields)
+        return sql, list(params), slots, tuple(names), compiler, compiler.get_converters(fields)
 
     def rows(self, **values):
         """Run the query with these parameter (and shape) values: a list of dicts."""
+        fetched = self.fetch(**values)
+        return fetched.dicts(fetched.rows)
+
+    def fetch(self, **values):
+        """Run the query: a `Fetched`, the rows as the database driver returned them (tuples,
+        JSON still as text), and how to turn some of them into dicts as `rows()` does."""
         connection = connections[self.using]
         shape = tuple(values[name] for name in self.shape)
         if not all(type(value) is int for value in shape):
@@ -149,10 +155,26 @@ class PreparedQuery:
         ]
         with _cursor(connection, prepare=self.prepare) as cursor:
             cursor.execute(sql, bound)
-            fetched = cursor.fetchall()
-        if converters:
-            fetched = compiler.apply_converters(fetched, converters)
-        return [dict(zip(names, row, strict=True)) for row in fetched]
+            return Fetched(cursor.fetchall(), names, compiler, converters)
+
+
+class Fetched:
+    """A query's rows as fetched (``rows``), its column names (``names``), and `dicts()`."""
+
+    __slots__ = ("rows", "names", "_compiler", "_converters")
+
+    def __init__(self, rows, names, compiler, converters):
+        self.rows = rows
+        self.names = names
+        self._compiler = compiler
+        self._converters = converters
+
+    def dicts(self, rows):
+        """``rows`` (some of these) as dicts, with the field converters applied as
+        `QuerySet.values()` would."""
+        if self._converters:
+            rows = self._compiler.apply_converters(rows, self._converters)
+        return [dict(zip(self.names, row, strict=True)) for row in rows]
 
 
 def _cursor(connection, *, prepare):

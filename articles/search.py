@@ -33,7 +33,7 @@ from taggit.models import Tag
 
 from authors.models import Author
 
-from .listings import card_from_row, card_rows
+from .listings import card_rows, stories_from
 from .models import Article, Byline
 from .pagination import Page, page_size, paginate
 from .prepared import IdIn, PreparedQuery, id_list
@@ -183,11 +183,8 @@ def search_page(request, query, *, section=None, since=None, until=None):
     ranked = _ranked_ids(at, query, section, since, until)
     page = paginate(request, ranked)
     page.last_number = max(1, math.ceil(len(ranked) / page_size()))
-    rows = _FOUND.rows(at=at, ids=id_list(page.items), query=query, probe=_probe(query))
-    by_id = {}
-    for row in rows:
-        story = by_id[row["id"]] = card_from_row(row)
-        story.raw_snippet = row["raw_snippet"]
+    found = _FOUND.fetch(at=at, ids=id_list(page.items), query=query, probe=_probe(query))
+    by_id = {story.pk: story for story in stories_from(found)}
     # A story withdrawn between the two queries is simply left out.
     page.items = [by_id[pk] for pk in page.items if pk in by_id]
     for article in page.items:

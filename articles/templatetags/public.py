@@ -69,7 +69,7 @@ def card(a, level=3, variant="", no_image=False, no_dek=False, no_byline=False):
     """One story in a list: its picture (16:9), kicker or section, headline, standfirst (or a
     search snippet), byline and date. ``variant``: "lead" or "compact".
 
-    A story read for a listing is kept per process by its row (`listings.card_from_row`), so
+    A story read for a listing is kept per process by its row (`listings.stories_from`), so
     its card is rendered once and kept on it (``cards``), keyed by everything else the markup
     depends on. An edit to the story, its section, picture or authors reads a new row: a new
     story, a new card."""
