@@ -23,20 +23,26 @@ from django.urls import get_script_prefix, get_urlconf
 from django.utils import timezone
 from django.utils.timezone import get_current_timezone_name
 from django.utils.translation import get_language
-from taggit.models import TaggedItem
+from taggit.models import Tag, TaggedItem
+
+from authors.models import Author, AuthorLink
 
 from .article_page import CARD_COLUMNS, PICTURE_COLUMNS, SECTION_COLUMNS, card_story
+from .json_arrays import JSONRow, json_array_of
 from .models import (
     LISTING_AUTHOR_COLUMNS,
     Article,
     ArticleSource,
     Byline,
+    Image,
+    Section,
+    Source,
     _detail_annotations,
     _listing_bylines,
     attach_bylines,
 )
 from .prepared import IdIn, PreparedQuery, id_list
-from .rows import json_value
+from .rows import cache_prefetched, instance, json_value
 
 # How many of the newest stories the home page reads to fill its section blocks.
 HOME_POOL = 200
@@ -201,6 +207,68 @@ _LATEST_FEED = _page_query(_everything, feed=True, prepare=True)
 _SECTION_FEED = _page_query(_in_section, feed=True, prepare=True, section=int)
 _TAG_FEED = _page_query(_tagged, feed=True, tag=int)
 _AUTHOR_FEED = _page_query(_by_author, feed=True, author=int)
+
+
+# The subject of a listing, by its address -----------------------------------------------------
+
+
+def _by_slug(model):
+    """A function finding one ``model`` object by its slug (None if there is none), with a
+    compiled query: building and compiling it cost a listing page as much as running it."""
+    columns = tuple(field.attname for field in model._meta.concrete_fields)
+    query = PreparedQuery(
+        lambda slug: model.objects.filter(slug=slug).order_by().values(*columns)[:1], slug=str
+    )
+
+    def find(slug):
+        rows = query.rows(slug=slug)
+        return instance(model, rows[0], columns=columns) if rows else None
+
+    return find
+
+
+section_by_slug = _by_slug(Section)
+tag_by_slug = _by_slug(Tag)
+source_by_slug = _by_slug(Source)
+
+_AUTHOR_COLUMNS = tuple(field.attname for field in Author._meta.concrete_fields)
+_AUTHOR_BY_SLUG = PreparedQuery(
+    lambda slug: (
+        Author.objects.filter(slug=slug)
+        .order_by()
+        .values(
+            *_AUTHOR_COLUMNS,
+            *(f"photo__{column}" for column in PICTURE_COLUMNS),
+            author_links=json_array_of(
+                AuthorLink.objects.all(),
+                JSONRow(
+                    **{field.attname: field.attname for field in AuthorLink._meta.concrete_fields}
+                ),
+                link="author",
+            ),
+        )[:1]
+    ),
+    slug=str,
+)
+
+
+def author_by_slug(slug):
+    """The author of an author's page, with their photo and links (``author.links.all()``), in
+    one compiled query; None if there is none."""
+    rows = _AUTHOR_BY_SLUG.rows(slug=slug)
+    if not rows:
+        return None
+    row = rows[0]
+    author = instance(Author, row, columns=_AUTHOR_COLUMNS)
+    author.photo = (
+        instance(Image, row, "photo", columns=PICTURE_COLUMNS) if row["photo_id"] else None
+    )
+    links = [
+        instance(AuthorLink, data, from_json=True) for data in json_value(row["author_links"]) or []
+    ]
+    links.sort(key=lambda link: (link.position, link.pk))
+    cache_prefetched(author, "links", links, AuthorLink)
+    return author
 
 
 def section_cards(section_id):

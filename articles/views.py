@@ -13,13 +13,12 @@ from django.conf import settings
 from django.db import connection
 from django.db.models import OuterRef, Subquery, prefetch_related_objects
 from django.http import Http404, HttpResponse, HttpResponsePermanentRedirect, JsonResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import conditional_page
-from taggit.models import Tag
 
 from . import jsonld, listings
 from .article_page import RELATED_LIMIT, live_article
@@ -42,9 +41,7 @@ from .models import (
     ArticleRedirect,
     Correction,
     RelatedArticle,
-    Section,
     SectionRedirect,
-    Source,
     article_path,
     bylines_prefetch,
     public_fetch_mode,
@@ -191,7 +188,7 @@ def home(request):
 
 def section(request, section):
     slug = section
-    section = public_fetch_mode(Section.objects.all()).filter(slug=slug).first()
+    section = listings.section_by_slug(slug)
     if section is None:
         renamed = SectionRedirect.objects.select_related("section").filter(old_slug=slug).first()
         if renamed is None:
@@ -216,7 +213,9 @@ def section(request, section):
 
 
 def tag(request, slug):
-    tag = get_object_or_404(public_fetch_mode(Tag.objects.all()), slug=slug)
+    tag = listings.tag_by_slug(slug)
+    if tag is None:
+        raise Http404("No such tag.")
     page = paginate(request, listings.tag_cards(tag.pk))
     path = reverse("articles:tag", kwargs={"slug": tag.slug})
     context = {
@@ -234,7 +233,9 @@ def tag(request, slug):
 
 
 def source(request, slug):
-    source = get_object_or_404(public_fetch_mode(Source.objects.all()), slug=slug)
+    source = listings.source_by_slug(slug)
+    if source is None:
+        raise Http404("No such source.")
     page = paginate(request, listings.source_cards(source.pk))
     context = {
         "source": source,

@@ -1,22 +1,19 @@
-from django.shortcuts import get_object_or_404, render
+from django.http import Http404
+from django.shortcuts import render
 from django.utils.translation import gettext
 
 from articles import jsonld
 from articles.caching import add_cache_keys, author_key, story_keys
-from articles.listings import author_cards
-from articles.models import public_fetch_mode
+from articles.listings import author_by_slug, author_cards
 from articles.pagination import paginate
 from articles.views import feed_links, page_meta
-
-from .models import Author
 
 
 def author_detail(request, slug):
     """An author's page: who they are, then every live story crediting them, in any role."""
-    author = get_object_or_404(
-        public_fetch_mode(Author.objects.select_related("photo").prefetch_related("links")),
-        slug=slug,
-    )
+    author = author_by_slug(slug)
+    if author is None:
+        raise Http404("No such author.")
     page = paginate(request, author_cards(author.pk))
     context = {
         "author": author,
