@@ -4,6 +4,7 @@ Pages carry the cache keys of everything they show (`add_cache_keys`), no CSRF t
 per-request nonce, so one cached copy serves every reader.
 """
 
+import functools
 from datetime import datetime, time, timedelta
 from itertools import chain
 from xml.sax.saxutils import escape as xml_escape
@@ -524,15 +525,8 @@ def news_sitemap(request):
         f"<news:language>{xml_escape(settings.LANGUAGE_CODE.split('-')[0])}</news:language>"
         "</news:publication>"
     )
-    entries = []
-    for section, first_published_at, slug, headline in rows:
-        moment = timezone.localtime(first_published_at)
-        url = jsonld.absolute(article_path(section, moment.date(), slug))
-        entries.append(
-            f"<url><loc>{xml_escape(url)}</loc><news:news>{publication}"
-            f"<news:publication_date>{moment.replace(microsecond=0).isoformat()}</news:publication_date>"
-            f"<news:title>{xml_escape(headline)}</news:title></news:news></url>\n"
-        )
+    context = (publication, settings.SITE_URL, listings.rendering_key())
+    entries = [_news_entry(*row, context) for row in rows]
     xml = (
         '<?xml version="1.0" encoding="UTF-8"?>\n'
         '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9" '
@@ -544,6 +538,21 @@ def news_sitemap(request):
     # address) purges "sitemaps" or the site: one key, not one per story, keeps a cached copy's
     # check as cheap as any page's however busy the desk.
     return add_cache_keys(response, SITEMAPS)
+
+
+@functools.lru_cache(maxsize=4_000)
+def _news_entry(section, first_published_at, slug, headline, context):
+    """One story's <url> in the news sitemap, kept per process by everything it shows: the
+    same stories are listed on every visit for two days. ``context``: the publication element,
+    the site's address, and what addresses and times depend on (`listings.rendering_key`)."""
+    publication = context[0]
+    moment = timezone.localtime(first_published_at)
+    url = jsonld.absolute(article_path(section, moment.date(), slug))
+    return (
+        f"<url><loc>{xml_escape(url)}</loc><news:news>{publication}"
+        f"<news:publication_date>{moment.replace(microsecond=0).isoformat()}</news:publication_date>"
+        f"<news:title>{xml_escape(headline)}</news:title></news:news></url>\n"
+    )
 
 
 def robots_txt(request):
