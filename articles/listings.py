@@ -115,8 +115,8 @@ def _story_from_row(row):
     else:
         story = card_story(row)
     attach_bylines(story, json_value(row["listing_bylines"]), author_columns=LISTING_AUTHOR_COLUMNS)
-    if "raw_snippet" in row:  # a search's result
-        story.raw_snippet = row["raw_snippet"]
+    if "body_digest" in row:  # a search's result: the key of its highlighted passages
+        story.body_digest = row["body_digest"]
     return story
 
 

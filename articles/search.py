@@ -7,9 +7,11 @@ one of its tags is renamed.
 On SQLite search is a case-insensitive substring match, unranked.
 """
 
+import copy
 import html
 import math
 import re
+import threading
 from dataclasses import dataclass
 from datetime import datetime
 from operator import itemgetter
@@ -23,7 +25,7 @@ from django.contrib.postgres.search import (
 )
 from django.db import connection
 from django.db.models import BooleanField, F, Func, Q, Value
-from django.db.models.functions import Greatest, Lower, StrIndex, Substr
+from django.db.models.functions import MD5, Greatest, Lower, StrIndex, Substr
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.dispatch import receiver
 from django.utils import timezone
@@ -37,6 +39,7 @@ from .listings import card_rows, stories_from
 from .models import Article, Byline
 from .pagination import Page, page_size, paginate
 from .prepared import IdIn, PreparedQuery, id_list
+from .revisions import readable_text
 
 SEARCH_CONFIG = "english"
 MAX_QUERY_LENGTH = 200
@@ -82,7 +85,8 @@ def update_search_vector(article_id):
         search_vector=weighted(article["headline"], "A")
         + weighted(strip_tags(article["dek"]), "B")
         + weighted(tags, "B")
-        + weighted(html.unescape(strip_tags(article["body"])), "C")
+        # Paragraphs kept apart: "the harbour.</p><p>Officials" is two words, not one.
+        + weighted(readable_text(article["body"]), "C")
         + weighted(authors, "D")
     )
 
@@ -183,13 +187,47 @@ def search_page(request, query, *, section=None, since=None, until=None):
     ranked = _ranked_ids(at, query, section, since, until)
     page = paginate(request, ranked)
     page.last_number = max(1, math.ceil(len(ranked) / page_size()))
-    found = _FOUND.fetch(at=at, ids=id_list(page.items), query=query, probe=_probe(query))
-    by_id = {story.pk: story for story in stories_from(found)}
+    by_id = {
+        story.pk: story for story in stories_from(_FOUND.fetch(at=at, ids=id_list(page.items)))
+    }
+    passages = _passages(at, query, by_id.values())
     # A story withdrawn between the two queries is simply left out.
-    page.items = [by_id[pk] for pk in page.items if pk in by_id]
-    for article in page.items:
-        article.snippet = snippet(article)
+    page.items = [_shown(by_id[pk], passages[pk]) for pk in page.items if pk in by_id]
     return Results(page, total=len(ranked), pool_full=len(ranked) >= SEARCH_POOL)
+
+
+def _shown(story, raw_snippet):
+    """A copy of a kept story (`listings.stories_from`, shared by every request showing it)
+    carrying this search's passage."""
+    shown = copy.copy(story)
+    shown.raw_snippet = raw_snippet
+    shown.snippet = snippet(shown)
+    return shown
+
+
+def _passages(at, query, stories):
+    """{id: the highlighted passage of each story for ``query``}. Highlighting is most of a
+    search's work in PostgreSQL; a passage depends only on the story's body, the words and
+    the configuration, so each is kept per process under those (the body as its digest, read
+    with the story), and only the stories without one are highlighted."""
+    probe = _probe(query)
+    keys = {story.pk: (story.pk, story.body_digest, query, probe) for story in stories}
+    missing = [pk for pk, key in keys.items() if key not in _KEPT_PASSAGES]
+    if missing:
+        rows = _PASSAGES.rows(at=at, ids=id_list(missing), query=query, probe=probe)
+        with _KEPT_PASSAGES_LOCK:
+            for row in rows:
+                _KEPT_PASSAGES[keys[row["pk"]]] = row["raw_snippet"]
+            while len(_KEPT_PASSAGES) > MAX_KEPT_PASSAGES:  # the oldest first
+                del _KEPT_PASSAGES[next(iter(_KEPT_PASSAGES))]
+    # A story withdrawn between the queries has no passage: its opening is shown instead.
+    return {pk: _KEPT_PASSAGES.get(key, "") for pk, key in keys.items()}
+
+
+# Passages kept per process: every page of the searches readers repeat, at ~250 bytes each.
+MAX_KEPT_PASSAGES = 20_000
+_KEPT_PASSAGES = {}
+_KEPT_PASSAGES_LOCK = threading.Lock()
 
 
 def _narrowed(stories, section, since, until):
@@ -206,16 +244,23 @@ def _search_query(query):
     return SearchQuery(query, search_type="websearch", config=SEARCH_CONFIG)
 
 
-def _found(at, ids, query, probe):
-    """The stories of a page of results, by id, with their highlighted passage."""
+def _found(at, ids):
+    """The stories of a page of results, by id, as cards, with a digest of their body."""
     stories = Article.objects.published(at=at).filter(IdIn("pk", ids))
-    return card_rows(stories).annotate(raw_snippet=_highlight(_search_query(query), probe))
+    return card_rows(stories).annotate(body_digest=MD5("body"))
 
 
-# Stories by id have one good plan whatever the words: a prepared statement. Ranking is planned
+def _passage(at, ids, query, probe):
+    """The highlighted passage of each of these stories."""
+    stories = Article.objects.published(at=at).filter(IdIn("pk", ids))
+    return stories.values("pk").annotate(raw_snippet=_highlight(_search_query(query), probe))
+
+
+# Stories by id have one good plan whatever the words: prepared statements. Ranking is planned
 # for each search, since a word in a third of the stories and one in a hundred want different
 # plans.
-_FOUND = PreparedQuery(_found, at=datetime, ids=str, query=str, probe=str)
+_FOUND = PreparedQuery(_found, at=datetime, ids=str)
+_PASSAGES = PreparedQuery(_passage, at=datetime, ids=str, query=str, probe=str)
 
 
 def _ranking(at, query, section, since, until, narrow_section, narrow_since, narrow_until, pool):
@@ -262,7 +307,7 @@ _RANKING = PreparedQuery(
 
 def _ranked_ids(at, query, section, since, until):
     """Ids of the newest SEARCH_POOL matches, most relevant first (then newest)."""
-    rows = _RANKING.rows(
+    fetched = _RANKING.fetch(
         at=at,
         query=query,
         section=section.pk if section is not None else 0,
@@ -273,8 +318,10 @@ def _ranked_ids(at, query, section, since, until):
         narrow_until=int(until is not None),
         pool=SEARCH_POOL,
     )
-    # The rows come newest first, and the sort is stable: equal ranks stay newest first.
-    return [row["pk"] for row in sorted(rows, key=itemgetter("rank"), reverse=True)]
+    # Read as the driver sent them (ids and ranks need no converting; 500 dicts cost more than
+    # the sort). The rows come newest first, and the sort is stable: equal ranks stay newest.
+    pk, rank = fetched.names.index("pk"), fetched.names.index("rank")
+    return [row[pk] for row in sorted(fetched.rows, key=itemgetter(rank), reverse=True)]
 
 
 class _OneOf(Func):

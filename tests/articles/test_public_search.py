@@ -277,3 +277,63 @@ def test_the_last_page_of_a_full_pool_says_older_matches_need_the_dates(
     assert headlines(last) == ["Glacier report 2"]
     assert "These are the 2 newest stories that match" in last.content.decode()
     assert client.get(reverse("articles:search"), {"q": "glacier", "page": 3}).status_code == 404
+
+
+def _highlighting(queries):
+    return [q["sql"] for q in queries if "ts_headline" in q["sql"]]
+
+
+@pytest.mark.postgres
+@on_postgres
+def test_postgres_a_repeated_search_highlights_each_story_once_until_its_body_changes(
+    client, stories
+):
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as first:
+        [story] = search(client, q="crane drivers").context["page"].items
+    assert "<mark>crane</mark> <mark>drivers</mark>" in story.snippet
+    assert len(_highlighting(first.captured_queries)) == 1
+    with CaptureQueriesContext(connection) as again:
+        [story] = search(client, q="crane drivers").context["page"].items
+    assert "<mark>crane</mark> <mark>drivers</mark>" in story.snippet
+    assert _highlighting(again.captured_queries) == []
+
+    # Changed behind the models' back (no signal): the body's digest is the passage's key.
+    Article.objects.filter(pk=stories["harbour"].pk).update(
+        body="<p>Night shifts for crane drivers start in May.</p>"
+    )
+    with CaptureQueriesContext(connection) as edited:
+        [story] = search(client, q="crane drivers").context["page"].items
+    assert story.snippet.startswith("Night shifts for <mark>crane</mark>")
+    assert len(_highlighting(edited.captured_queries)) == 1
+
+
+@pytest.mark.postgres
+@on_postgres
+def test_postgres_a_story_shows_each_search_its_own_passage(client, stories):
+    telescope = stories["telescope"]
+    telescope.body = (
+        "<p>It passes near the harbour.</p><p>" + "Filler words here. " * 40 + "</p>"
+        "<p>The stream is young.</p>"
+    )
+    telescope.save()
+    by_harbour = search(client, q="harbour").content.decode()
+    by_stream = search(client, q="stream").content.decode()
+    assert "<mark>harbour</mark>. Filler words" in by_harbour
+    assert "<mark>stream</mark> is young" in by_stream
+    assert "<mark>harbour</mark>" not in by_stream
+    # The story every listing shares keeps no search's passage.
+    section = client.get(telescope.section.get_absolute_url()).content.decode()
+    assert "<mark>" not in section
+    assert "Astronomers describe the stream." in section
+
+
+@pytest.mark.postgres
+@on_postgres
+def test_postgres_a_word_ending_a_paragraph_is_found(client, db):
+    story = make_article(headline="Port news", body="<p>Ships wait.</p><p>Cranes idle.</p>")
+    story.body = "<p>Ships wait in the harbour.</p><p>Officials blame the strike.</p>"
+    story.save()
+    assert headlines(search(client, q="harbour")) == ["Port news"]
+    assert headlines(search(client, q="officials")) == ["Port news"]
