@@ -199,7 +199,10 @@ def search_page(request, query, *, section=None, since=None, until=None):
 def _shown(story, raw_snippet):
     """A copy of a kept story (`listings.stories_from`, shared by every request showing it)
     carrying this search's passage."""
-    shown = copy.copy(story)
+    shown = Article.__new__(Article)  # a shallow copy, without `copy.copy`'s pickling path
+    shown.__dict__.update(story.__dict__)
+    shown._state = copy.copy(story._state)
+    shown._state.fields_cache = dict(story._state.fields_cache)
     shown.raw_snippet = raw_snippet
     shown.snippet = snippet(shown)
     return shown
