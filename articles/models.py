@@ -616,6 +616,13 @@ class Article(models.Model):
             models.Index(fields=["created_by", "status"], name="article_creator_status"),
             # The admin's article list, newest edits first.
             models.Index(fields=["-modified_at", "-id"], name="article_modified"),
+            # The home page's lead: the newest featured story, found without walking the
+            # newest stories until one is featured (a few in a thousand are).
+            models.Index(
+                fields=["-publish_at", "-id"],
+                name="article_featured_publish",
+                condition=Q(featured=True, status="published"),
+            ),
             # The news sitemap: stories first published in the last two days.
             models.Index(fields=["-first_published_at"], name="article_first_published"),
             # The page cache's "next change" look-up: first embargo lift / expiry ahead.

@@ -91,6 +91,23 @@ def card(a, level=3, variant="", no_image=False, no_dek=False, no_byline=False):
     return html
 
 
+@register.simple_tag
+def dated_link(a):
+    """A story's time and linked headline: a line of the home page's "Latest" list. Kept on
+    a listing's story, as its card is."""
+    cards = getattr(a, "cards", None)
+    key = ("dated_link", rendering_key())
+    html = cards.get(key) if cards is not None else None
+    if html is None:
+        html = mark_safe(  # noqa: S308 - every value escaped (`text`) or built as markup
+            f"{timestamp(a.first_published_at or a.publish_at)} "
+            f'<a href="{text(a.get_absolute_url())}">{text(a.headline)}</a>'
+        )
+        if cards is not None:
+            cards[key] = html
+    return html
+
+
 def _card(a, level, variant, no_image, no_dek, no_byline):
     url = text(a.get_absolute_url())
     media = ""
