@@ -296,8 +296,7 @@ def _rebuild_rendition_indexes():
 def _rebuild_search_index():
     """Search vectors are derived from the text; a restore writes them afresh."""
     from .models import Article
-    from .search import update_search_vector, uses_full_text
+    from .search import rebuild_search_vectors, uses_full_text
 
     if uses_full_text():
-        for pk in Article.objects.values_list("pk", flat=True).iterator():
-            update_search_vector(pk)
+        rebuild_search_vectors(Article.objects.values_list("pk", flat=True))

@@ -9,6 +9,7 @@ On SQLite search is a case-insensitive substring match, unranked.
 
 import copy
 import html
+import logging
 import math
 import re
 import threading
@@ -16,21 +17,22 @@ from dataclasses import dataclass
 from datetime import datetime
 from operator import itemgetter
 
+from django.contrib.contenttypes.models import ContentType
 from django.contrib.postgres.search import (
     SearchHeadline,
     SearchQuery,
     SearchRank,
-    SearchVector,
 )
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import F, Func, Q, Value
 from django.db.models.functions import MD5, Greatest, Lower, StrIndex, Substr
-from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.db.models.signals import m2m_changed, post_delete, post_save, pre_save
 from django.dispatch import receiver
+from django.tasks import task
 from django.utils import timezone
 from django.utils.html import escape, strip_tags
 from django.utils.safestring import mark_safe
-from taggit.models import Tag
+from taggit.models import Tag, TaggedItem
 
 from authors.models import Author
 
@@ -39,6 +41,8 @@ from .models import Article, Byline
 from .pagination import Page, page_size, paginate
 from .prepared import IdIn, PreparedQuery, id_list
 from .revisions import readable_text
+
+logger = logging.getLogger(__name__)
 
 SEARCH_CONFIG = "english"
 MAX_QUERY_LENGTH = 200
@@ -63,31 +67,70 @@ def uses_full_text():
 
 def update_search_vector(article_id):
     """Rebuild one article's stored vector from its current text, tags and authors."""
+    rebuild_search_vectors([article_id])
+
+
+# Stories whose vectors are rebuilt together: three reads and one update for each batch.
+REBUILD_BATCH = 500
+
+# The stored vector: headline A, standfirst and tags B, body C, author names D.
+_VECTOR_SQL = " || ".join(
+    f"setweight(to_tsvector(%s::regconfig, v.{column}), '{weight}')"
+    for column, weight in (
+        ("headline", "A"),
+        ("dek", "B"),
+        ("tags", "B"),
+        ("body", "C"),
+        ("authors", "D"),
+    )
+)
+
+
+def rebuild_search_vectors(article_ids):
+    """Rebuild the stored vectors of these articles from their current text, tags and authors,
+    `REBUILD_BATCH` at a time: three reads and one update a batch, however many there are."""
     if not uses_full_text():
         return
-    article = Article.objects.filter(pk=article_id).values("headline", "dek", "body").first()
-    if article is None:
+    ids = sorted(set(article_ids))
+    for start in range(0, len(ids), REBUILD_BATCH):
+        _rebuild_batch(ids[start : start + REBUILD_BATCH])
+
+
+def _rebuild_batch(ids):
+    stories = Article.objects.filter(pk__in=ids).order_by()
+    texts = {
+        pk: {
+            "headline": headline,
+            "dek": strip_tags(dek),
+            "tags": [],
+            # Paragraphs kept apart: "the harbour.</p><p>Officials" is two words, not one.
+            "body": readable_text(body),
+            "authors": [],
+        }
+        for pk, headline, dek, body in stories.values_list("pk", "headline", "dek", "body")
+    }
+    if not texts:
         return
-    tags = " ".join(
-        name
-        for name in Article.objects.filter(pk=article_id).values_list("tags__name", flat=True)
-        if name
-    )
-    authors = " ".join(
-        Byline.objects.filter(article_id=article_id).values_list("author__name", flat=True)
-    )
-
-    def weighted(text, weight):
-        return SearchVector(Value(text), weight=weight, config=SEARCH_CONFIG)
-
-    Article.objects.filter(pk=article_id).update(
-        search_vector=weighted(article["headline"], "A")
-        + weighted(strip_tags(article["dek"]), "B")
-        + weighted(tags, "B")
-        # Paragraphs kept apart: "the harbour.</p><p>Officials" is two words, not one.
-        + weighted(readable_text(article["body"]), "C")
-        + weighted(authors, "D")
-    )
+    for pk, name in stories.values_list("pk", "tags__name"):
+        if name:
+            texts[pk]["tags"].append(name)
+    for pk, name in Byline.objects.filter(article_id__in=texts).values_list(
+        "article_id", "author__name"
+    ):
+        texts[pk]["authors"].append(name)
+    rows = [
+        (pk, t["headline"], t["dek"], " ".join(t["tags"]), t["body"], " ".join(t["authors"]))
+        for pk, t in texts.items()
+    ]
+    values = ", ".join(["(%s::bigint, %s, %s, %s, %s, %s)"] * len(rows))
+    table = connection.ops.quote_name(Article._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} AS a SET search_vector = {_VECTOR_SQL} "  # noqa: S608 - no input
+            f"FROM (VALUES {values}) AS v(id, headline, dek, tags, body, authors) "
+            "WHERE a.id = v.id",
+            [SEARCH_CONFIG] * 5 + [value for row in rows for value in row],
+        )
 
 
 @receiver(post_save, sender=Article, dispatch_uid="search_article_saved")
@@ -109,33 +152,64 @@ def _byline_changed(sender, instance, raw=False, **kwargs):
         update_search_vector(instance.article_id)
 
 
-def _rebuild_stories_of(story_ids):
-    """A receiver for a renamed author or tag: the stories naming it, ``story_ids(instance)``,
-    are found by the new name, no longer by the old one."""
+@task()
+def rebuild_search_vectors_naming(kind, pk):
+    """After an author (``kind`` "author") or a tag ("tag") is renamed: rebuild the vectors of
+    every story naming it, in batches (a topic may be on hundreds of thousands of stories),
+    then refresh cached searches. Run by the task worker, not in the editor's request."""
+    if not uses_full_text():
+        return
+    if kind == "author":
+        naming = Byline.objects.filter(author_id=pk).values_list("article_id", flat=True)
+        column = "article_id"
+    else:
+        article_type = ContentType.objects.get_for_model(Article)
+        naming = TaggedItem.objects.filter(tag_id=pk, content_type=article_type).values_list(
+            "object_id", flat=True
+        )
+        column = "object_id"
+    after = 0
+    while True:
+        batch = sorted(
+            set(naming.filter(**{f"{column}__gt": after}).order_by(column)[:REBUILD_BATCH])
+        )
+        if not batch:
+            break
+        with transaction.atomic():
+            _rebuild_batch(batch)
+        after = batch[-1]
+    from .caching import SEARCH, purge_on_commit
 
-    def receiver(sender, instance, created, raw=False, **kwargs):
-        if created or raw or not uses_full_text():
+    purge_on_commit({SEARCH})
+
+
+def _renamed_stories_of(kind):
+    """Receivers for an author or tag: before a save, whether its name changes; after it, the
+    stories naming it are queued to be found by the new name, no longer by the old one."""
+
+    def before(sender, instance, raw=False, **kwargs):
+        if raw or instance.pk is None:
             return
-        for article_id in story_ids(instance):
-            update_search_vector(article_id)
+        old = sender.objects.filter(pk=instance.pk).values_list("name", flat=True).first()
+        instance._search_renamed = old is not None and old != instance.name
 
-    return receiver
+    def after(sender, instance, created, raw=False, **kwargs):
+        if created or raw or not uses_full_text() or not getattr(instance, "_search_renamed", 0):
+            return
+        instance._search_renamed = False
+        try:
+            with transaction.atomic():  # queued with the rename: both commit, or neither
+                rebuild_search_vectors_naming.enqueue(kind, instance.pk)
+        except Exception:  # noqa: BLE001 - the rename stands; its stories keep the old name
+            logger.exception("Could not queue the search rebuild for %s %s", kind, instance.pk)
+
+    return before, after
 
 
-post_save.connect(
-    _rebuild_stories_of(
-        lambda author: Byline.objects.filter(author=author).values_list("article_id", flat=True)
-    ),
-    sender=Author,
-    dispatch_uid="search_author_saved",
-    weak=False,
-)
-post_save.connect(
-    _rebuild_stories_of(lambda tag: Article.objects.filter(tags=tag).values_list("pk", flat=True)),
-    sender=Tag,
-    dispatch_uid="search_tag_saved",
-    weak=False,
-)
+for _model, _kind in ((Author, "author"), (Tag, "tag")):
+    _before, _after = _renamed_stories_of(_kind)
+    pre_save.connect(_before, sender=_model, dispatch_uid=f"search_{_kind}_renaming", weak=False)
+    post_save.connect(_after, sender=_model, dispatch_uid=f"search_{_kind}_renamed", weak=False)
 
 
 def clean_query(raw):

@@ -1,6 +1,7 @@
 """Reader search: ranked full text on PostgreSQL, a plain substring fallback elsewhere."""
 
 from datetime import timedelta
+from types import SimpleNamespace
 
 import pytest
 from django.db import connection
@@ -337,3 +338,50 @@ def test_postgres_a_word_ending_a_paragraph_is_found(client, db):
     story.save()
     assert headlines(search(client, q="harbour")) == ["Port news"]
     assert headlines(search(client, q="officials")) == ["Port news"]
+
+
+@pytest.mark.postgres
+@on_postgres
+def test_postgres_renaming_a_tag_rebuilds_its_stories_in_batches(client, db, monkeypatch):
+    import articles.search
+
+    monkeypatch.setattr(articles.search, "REBUILD_BATCH", 2)
+    rebuilt = []
+    rebuild = articles.search._rebuild_batch
+    monkeypatch.setattr(
+        articles.search, "_rebuild_batch", lambda ids: rebuilt.append(ids) or rebuild(ids)
+    )
+    stories = [make_article(headline=f"Report {n}", tags=["Hydrology"]) for n in range(5)]
+    make_article(headline="Elsewhere", tags=["Geology"])
+    rebuilt.clear()
+    tag = stories[0].tags.get()
+    tag.name = "Water science"
+    tag.save()
+    assert sorted(pk for batch in rebuilt for pk in batch) == sorted(s.pk for s in stories)
+    assert max(len(batch) for batch in rebuilt) == 2
+    found = headlines(search(client, q='"water science"'))
+    assert sorted(found) == sorted(s.headline for s in stories)
+    assert headlines(search(client, q="hydrology")) == []
+
+
+@pytest.mark.postgres
+@on_postgres
+def test_postgres_saving_an_author_or_tag_without_renaming_rebuilds_nothing(stories, monkeypatch):
+    import articles.search
+
+    queued = []
+    monkeypatch.setattr(
+        articles.search,
+        "rebuild_search_vectors_naming",
+        SimpleNamespace(enqueue=lambda *args: queued.append(args)),
+    )
+    author = make_author("Ingrid Halvorsen")
+    Byline.objects.create(article=stories["harbour"], author=author)
+    author.bio = "Covers ports and shipping."
+    author.save()
+    tag = stories["telescope"].tags.get()
+    tag.save()
+    assert queued == []
+    author.name = "Ingrid Halvorsen-Berg"
+    author.save()
+    assert queued == [("author", author.pk)]
