@@ -6,7 +6,9 @@ headline, kicker, standfirst, section, lead picture, bylines and dates. Each lis
 rule is the same as everywhere; only compiling it is done once (it cost a listing more than
 PostgreSQL took to run it). Rows become ordinary model instances, with their section, picture
 and bylines cached, so cards, URLs and cache keys work as on any loaded article, and a lazy
-load still fails under the tests' FETCH_RAISE.
+load still fails under the tests' FETCH_RAISE. Every query runs on every request; the stories
+built from its rows are kept per process by those rows (`stories_from`), with what is drawn
+from them.
 
     page = paginate(request, section_cards(section.pk))
 """
