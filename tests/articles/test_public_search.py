@@ -385,3 +385,23 @@ def test_postgres_saving_an_author_or_tag_without_renaming_rebuilds_nothing(stor
     author.name = "Ingrid Halvorsen-Berg"
     author.save()
     assert queued == [("author", author.pk)]
+
+
+@pytest.mark.postgres
+@on_postgres
+def test_postgres_rebuilding_every_vector_finds_a_story_indexed_the_old_way(client, db):
+    import io
+
+    from django.core.management import call_command
+
+    story = make_article(headline="Port news", body="<p>Ships wait in the harbour.</p><p>Yes.</p>")
+    with connection.cursor() as cursor:  # as indexed before paragraphs were kept apart
+        cursor.execute(
+            "UPDATE articles_article SET search_vector = to_tsvector('english', %s) WHERE id = %s",
+            ["Port news Ships wait in the harbour.Yes.", story.pk],
+        )
+    assert headlines(search(client, q="harbour")) == []
+    out = io.StringIO()
+    call_command("rebuild_search_vectors", stdout=out)
+    assert "Rebuilt the search vectors of 1 story." in out.getvalue()
+    assert headlines(search(client, q="harbour")) == ["Port news"]

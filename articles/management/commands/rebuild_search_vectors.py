@@ -1,0 +1,27 @@
+"""Rebuild every story's search vector from its current text, tags and authors."""
+
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from articles.caching import SEARCH, purge_on_commit
+from articles.models import Article
+from articles.search import REBUILD_BATCH, rebuild_search_vectors, uses_full_text
+
+
+class Command(BaseCommand):
+    help = (
+        "Rebuild the full-text search vectors of every story (PostgreSQL), in batches: after "
+        "an upgrade that changes how stories are indexed."
+    )
+
+    def handle(self, *args, **options):
+        if not uses_full_text():
+            self.stdout.write("Nothing to do: search reads the stories directly on this database.")
+            return
+        ids = list(Article.objects.order_by("pk").values_list("pk", flat=True))
+        for start in range(0, len(ids), REBUILD_BATCH):
+            with transaction.atomic():
+                rebuild_search_vectors(ids[start : start + REBUILD_BATCH])
+        purge_on_commit({SEARCH})
+        stories = "story" if len(ids) == 1 else "stories"
+        self.stdout.write(f"Rebuilt the search vectors of {len(ids)} {stories}.")
