@@ -191,7 +191,7 @@ def _renamed_stories_of(kind):
     stories naming it are queued to be found by the new name, no longer by the old one."""
 
     def before(sender, instance, raw=False, **kwargs):
-        if raw or instance.pk is None:
+        if raw or instance.pk is None or not uses_full_text():
             return
         old = sender.objects.filter(pk=instance.pk).values_list("name", flat=True).first()
         instance._search_renamed = old is not None and old != instance.name
