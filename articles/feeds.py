@@ -24,7 +24,6 @@ from authors.models import Author
 from . import jsonld, listings
 from .bylines import byline_text, credited_authors
 from .caching import FEEDS, add_cache_keys, author_key, section_key, tag_key
-from .listings import rendering_key
 from .models import Section
 
 FEED_LENGTH = 30
@@ -46,19 +45,18 @@ class LastEditMixin:
         outfile.write(buffer.getvalue())
 
     def write_items(self, handler):
-        # A story's item is written once per process and kept on the story, as its card is
-        # (`LatestFeed.story`): the same item serves every feed listing that story.
+        # A story's item is written once per process and format, and kept with the story's
+        # values (`LatestFeed.story`): the same item serves every feed listing that story.
         for item in self.items:
-            memo, key = item.get("memo") or ({}, None)
-            key = (type(self), key)
-            xml = memo.get(key)
+            written = item["written"]
+            xml = written.get(type(self))
             if xml is None:
                 buffer = io.StringIO()
                 item_handler = SimplerXMLGenerator(buffer, "utf-8", short_empty_elements=True)
                 item_handler.startElement(self.item_element, self.item_attributes(item))
                 self.add_item_elements(item_handler, item)
                 item_handler.endElement(self.item_element)
-                xml = memo[key] = buffer.getvalue()
+                xml = written[type(self)] = buffer.getvalue()
             handler.ignorableWhitespace(xml)  # written as it is: it is XML already
 
 
@@ -125,17 +123,9 @@ class LatestFeed(Feed):
 
     def story(self, item):
         """Everything the feed says of one story. Worked out once per process for a story kept
-        by `listings.stories_from` (and stored on it, as its card is): every feed listing it
-        asks for the same values."""
-        memo = getattr(item, "cards", None)
-        key = ("feed", rendering_key())
-        values = memo.get(key) if memo is not None else None
-        if values is None:
-            values = self.work_out(item)
-            values["extra"]["memo"] = (memo if memo is not None else {}, key)
-            if memo is not None:
-                memo[key] = values
-        return values
+        by `listings.stories_from` (and kept on it, as its card is: `listings.drawn`): every
+        feed listing it asks for the same values."""
+        return listings.drawn(item, "feed", lambda: self.work_out(item))
 
     def work_out(self, item):
         url = jsonld.absolute(item.get_absolute_url())
@@ -157,6 +147,7 @@ class LatestFeed(Feed):
                 ],
                 "byline": byline_text(bylines),
                 "edited": item.modified_at,
+                "written": {},  # the item's XML, by feed format (`LastEditMixin.write_items`)
             },
         }
 

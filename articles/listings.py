@@ -73,12 +73,40 @@ def _feed_items(queryset, article_type):
     )
 
 
+class Kept:
+    """At most ``size`` entries kept per process, the oldest dropped first: what is drawn or
+    computed once from data that is its own key (a row, a body's digest)."""
+
+    def __init__(self, size):
+        self.size = size
+        self._entries = {}
+        self._lock = threading.Lock()
+
+    def get(self, key, default=None):
+        return self._entries.get(key, default)
+
+    def __contains__(self, key):
+        return key in self._entries
+
+    def __len__(self):
+        return len(self._entries)
+
+    def put(self, key, value):
+        with self._lock:
+            self._entries[key] = value
+            while len(self._entries) > self.size:
+                del self._entries[next(iter(self._entries))]
+
+    def clear(self):
+        self._entries.clear()
+
+
 def stories_from(fetched):
     """The stories of listing rows (a `Fetched` of `PreparedQuery.fetch`), kept per process by
     each row as the database sent it, and shared by the requests reading the same row: a story,
-    its section, picture and authors are built once, and so is its card (`public.card`, kept on
-    the story as ``cards``) and its feed item. Any edit to what a card shows reads a different
-    row, so it makes a new story."""
+    its section, picture and authors are built once, and so is what is drawn from it (its card,
+    feed item: `drawn`). Any edit to what a card shows reads a different row, so it makes a new
+    story."""
     found = []
     for raw in fetched.rows:
         key = (fetched.names, raw)
@@ -89,19 +117,27 @@ def stories_from(fetched):
             continue
         if story is None:
             story = _story_from_row(fetched.dicts([raw])[0])
-            story.cards = {}
-            with _STORIES_LOCK:
-                _STORIES[key] = story
-                while len(_STORIES) > MAX_STORIES:  # the oldest first
-                    del _STORIES[next(iter(_STORIES))]
+            story.drawn = {}
+            _STORIES.put(key, story)
         found.append(story)
     return found
 
 
+def drawn(story, what, draw):
+    """``draw()``, kept on a story of `stories_from` under ``what`` and everything else markup
+    depends on (`rendering_key`); drawn every time for any other story."""
+    kept = getattr(story, "drawn", None)
+    if kept is None:
+        return draw()
+    key = (what, rendering_key())
+    value = kept.get(key)
+    if value is None:
+        value = kept[key] = draw()
+    return value
+
+
 # Listing stories kept per process: the pages of every section, tag and author readers open.
-MAX_STORIES = 3_000
-_STORIES = {}
-_STORIES_LOCK = threading.Lock()
+_STORIES = Kept(3_000)
 
 
 @receiver(setting_changed, dispatch_uid="listing_stories_settings")

@@ -12,7 +12,6 @@ import html
 import logging
 import math
 import re
-import threading
 from dataclasses import dataclass
 from datetime import datetime
 from operator import itemgetter
@@ -36,7 +35,7 @@ from taggit.models import Tag, TaggedItem
 
 from authors.models import Author
 
-from .listings import card_rows, stories_from
+from .listings import Kept, card_rows, stories_from
 from .models import Article, Byline
 from .pagination import Page, page_size, paginate
 from .prepared import IdIn, PreparedQuery, id_list
@@ -169,18 +168,27 @@ def rebuild_search_vectors_naming(kind, pk):
             "object_id", flat=True
         )
         column = "object_id"
-    after = 0
-    while True:
-        batch = sorted(
+
+    def batches():
+        after = 0
+        while batch := sorted(
             set(naming.filter(**{f"{column}__gt": after}).order_by(column)[:REBUILD_BATCH])
-        )
-        if not batch:
-            break
+        ):
+            yield batch
+            after = batch[-1]
+
+    rebuild_in_batches(batches())
+
+
+def rebuild_in_batches(batches):
+    """Rebuild the vectors of each batch of article ids in a transaction of its own (batch
+    work, not a reader's query: under a longer statement limit), then refresh cached
+    searches. For the task worker and management commands, not a reader's request."""
+    for batch in batches:
         with transaction.atomic():
-            with connection.cursor() as cursor:  # a batch, not a reader's query: a longer limit
+            with connection.cursor() as cursor:
                 cursor.execute("SET LOCAL statement_timeout = '60s'")
             _rebuild_batch(batch)
-        after = batch[-1]
     from .caching import SEARCH, purge_on_commit
 
     purge_on_commit({SEARCH})
@@ -294,20 +302,14 @@ def _passages(at, query, stories):
     keys = {story.pk: (story.pk, story.body_digest, query, probe) for story in stories}
     missing = [pk for pk, key in keys.items() if key not in _KEPT_PASSAGES]
     if missing:
-        rows = _PASSAGES.rows(at=at, ids=id_list(missing), query=query, probe=probe)
-        with _KEPT_PASSAGES_LOCK:
-            for row in rows:
-                _KEPT_PASSAGES[keys[row["pk"]]] = row["raw_snippet"]
-            while len(_KEPT_PASSAGES) > MAX_KEPT_PASSAGES:  # the oldest first
-                del _KEPT_PASSAGES[next(iter(_KEPT_PASSAGES))]
+        for row in _PASSAGES.rows(at=at, ids=id_list(missing), query=query, probe=probe):
+            _KEPT_PASSAGES.put(keys[row["pk"]], row["raw_snippet"])
     # A story withdrawn between the queries has no passage: its opening is shown instead.
     return {pk: _KEPT_PASSAGES.get(key, "") for pk, key in keys.items()}
 
 
 # Passages kept per process: every page of the searches readers repeat, at ~250 bytes each.
-MAX_KEPT_PASSAGES = 20_000
-_KEPT_PASSAGES = {}
-_KEPT_PASSAGES_LOCK = threading.Lock()
+_KEPT_PASSAGES = Kept(20_000)
 
 
 def _narrowed(stories, section, since, until):

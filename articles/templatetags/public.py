@@ -27,7 +27,7 @@ from django.utils.timezone import template_localtime
 from django.utils.translation import get_language
 
 from articles.bylines import byline_html, byline_text
-from articles.listings import rendering_key
+from articles.listings import drawn
 from articles.markup import text
 from articles.paths import reverse_path
 
@@ -69,43 +69,28 @@ def card(a, level=3, variant="", no_image=False, no_dek=False, no_byline=False):
     """One story in a list: its picture (16:9), kicker or section, headline, standfirst (or a
     search snippet), byline and date. ``variant``: "lead" or "compact".
 
-    A story read for a listing is kept per process by its row (`listings.stories_from`), so
-    its card is rendered once and kept on it (``cards``), keyed by everything else the markup
-    depends on. An edit to the story, its section, picture or authors reads a new row: a new
-    story, a new card."""
-    cards = getattr(a, "cards", None)
-    if cards is None:
-        return _card(a, level, variant, no_image, no_dek, no_byline)
-    key = (
-        getattr(a, "snippet", ""),
-        str(level),
-        variant,
-        bool(no_image),
-        bool(no_dek),
-        bool(no_byline),
-        rendering_key(),
+    A story read for a listing is kept per process by its row (`listings.stories_from`), and
+    its card is drawn once and kept on it (`listings.drawn`). An edit to the story, its
+    section, picture or authors reads a new row: a new story, a new card."""
+    options = (getattr(a, "snippet", ""), str(level), variant)
+    options += (bool(no_image), bool(no_dek), bool(no_byline))
+    return drawn(
+        a, ("card", *options), lambda: _card(a, level, variant, no_image, no_dek, no_byline)
     )
-    html = cards.get(key)
-    if html is None:
-        html = cards[key] = _card(a, level, variant, no_image, no_dek, no_byline)
-    return html
 
 
 @register.simple_tag
 def dated_link(a):
     """A story's time and linked headline: a line of the home page's "Latest" list. Kept on
     a listing's story, as its card is."""
-    cards = getattr(a, "cards", None)
-    key = ("dated_link", rendering_key())
-    html = cards.get(key) if cards is not None else None
-    if html is None:
-        html = mark_safe(  # noqa: S308 - every value escaped (`text`) or built as markup
+    return drawn(
+        a,
+        "dated_link",
+        lambda: mark_safe(  # noqa: S308 - every value escaped (`text`) or built as markup
             f"{timestamp(a.first_published_at or a.publish_at)} "
             f'<a href="{text(a.get_absolute_url())}">{text(a.headline)}</a>'
-        )
-        if cards is not None:
-            cards[key] = html
-    return html
+        ),
+    )
 
 
 def _card(a, level, variant, no_image, no_dek, no_byline):

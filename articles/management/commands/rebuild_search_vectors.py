@@ -1,11 +1,9 @@
 """Rebuild every story's search vector from its current text, tags and authors."""
 
 from django.core.management.base import BaseCommand
-from django.db import transaction
 
-from articles.caching import SEARCH, purge_on_commit
 from articles.models import Article
-from articles.search import REBUILD_BATCH, rebuild_search_vectors, uses_full_text
+from articles.search import REBUILD_BATCH, rebuild_in_batches, uses_full_text
 
 
 class Command(BaseCommand):
@@ -19,9 +17,8 @@ class Command(BaseCommand):
             self.stdout.write("Nothing to do: search reads the stories directly on this database.")
             return
         ids = list(Article.objects.order_by("pk").values_list("pk", flat=True))
-        for start in range(0, len(ids), REBUILD_BATCH):
-            with transaction.atomic():
-                rebuild_search_vectors(ids[start : start + REBUILD_BATCH])
-        purge_on_commit({SEARCH})
+        rebuild_in_batches(
+            ids[start : start + REBUILD_BATCH] for start in range(0, len(ids), REBUILD_BATCH)
+        )
         stories = "story" if len(ids) == 1 else "stories"
         self.stdout.write(f"Rebuilt the search vectors of {len(ids)} {stories}.")
