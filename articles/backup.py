@@ -294,9 +294,7 @@ def _rebuild_rendition_indexes():
 
 
 def _rebuild_search_index():
-    """Search vectors are derived from the text; a restore writes them afresh."""
-    from .models import Article
-    from .search import rebuild_search_vectors, uses_full_text
+    """Search vectors are derived from the text; a restore writes them afresh, in batches."""
+    from .search import rebuild_every_search_vector
 
-    if uses_full_text():
-        rebuild_search_vectors(Article.objects.values_list("pk", flat=True))
+    rebuild_every_search_vector()

@@ -9,18 +9,23 @@ On SQLite search is a case-insensitive substring match, unranked.
 
 import copy
 import html
+import json
 import logging
 import math
 import re
+import time
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from operator import itemgetter
 
 from django.contrib.contenttypes.models import ContentType
 from django.contrib.postgres.search import (
     SearchHeadline,
     SearchQuery,
+    SearchQueryCombinable,
+    SearchQueryField,
     SearchRank,
+    SearchVectorField,
 )
 from django.db import connection, transaction
 from django.db.models import F, Func, Q, Value
@@ -62,6 +67,47 @@ _START, _STOP = "\x02", "\x03"
 
 def uses_full_text():
     return connection.vendor == "postgresql"
+
+
+class IndexedVector(Func):
+    """A story's vector as the full-text index holds it (migration 0016): the stored one plus a
+    lexeme naming the year the story is published in, in UTC ("_y2026"; none without a date).
+
+    With it the index answers "this word, in these years" on its own, so a search reads the
+    newest years' matches without visiting older rows (`_ranked_ids`). No reader's or editor's
+    words become such a lexeme (both parsers drop the underscore), and ranking reads the stored
+    vector alone, so the lexeme changes no result and no rank. The index computes it from the
+    row as it is written: a story given another date is filed under its new year at once.
+    """
+
+    output_field = SearchVectorField()
+
+    def __init__(self):
+        super().__init__(F("search_vector"), F("publish_at"))
+
+    def as_sql(self, compiler, connection, **extra_context):
+        (vector, vector_params), (published, published_params) = (
+            compiler.compile(expression) for expression in self.get_source_expressions()
+        )
+        # The same expression as the index's, down to the casts, or the index is not used.
+        sql = (
+            f"({vector} || array_to_tsvector(array_remove(ARRAY['_y' || "
+            f"(extract(year FROM ({published} AT TIME ZONE 'UTC')))::integer::text], NULL)))"
+        )
+        return sql, (*vector_params, *published_params)
+
+
+def year_lexeme(year):
+    return f"_y{year}"
+
+
+class _InYears(SearchQueryCombinable, Func):
+    """A tsquery matching the stories of some years (`IndexedVector`), to combine with ``&``:
+    written as "_y2026 | _y2025"."""
+
+    template = "(%(expressions)s)::tsquery"
+    output_field = SearchQueryField()
+    config = None
 
 
 def update_search_vector(article_id):
@@ -178,6 +224,18 @@ def rebuild_search_vectors_naming(kind, pk):
             after = batch[-1]
 
     rebuild_in_batches(batches())
+
+
+def rebuild_every_search_vector():
+    """Rebuild every story's vector, `REBUILD_BATCH` at a time (see `rebuild_in_batches`):
+    after a restore, or an upgrade that changes how stories are indexed. How many there were."""
+    if not uses_full_text():
+        return 0
+    ids = list(Article.objects.order_by("pk").values_list("pk", flat=True))
+    rebuild_in_batches(
+        ids[start : start + REBUILD_BATCH] for start in range(0, len(ids), REBUILD_BATCH)
+    )
+    return len(ids)
 
 
 def rebuild_in_batches(batches):
@@ -345,15 +403,29 @@ _FOUND = PreparedQuery(_found, at=datetime, ids=str)
 _PASSAGES = PreparedQuery(_passage, at=datetime, ids=str, query=str, probe=str)
 
 
-def _ranking(at, query, section, since, until, narrow_section, narrow_since, narrow_until, pool):
-    """Ids and ranks of the newest ``pool`` matches, newest first, in one pass.
+def _ranking(
+    at,
+    query,
+    section,
+    since,
+    until,
+    years,
+    narrow_section,
+    narrow_since,
+    narrow_until,
+    narrow_years,
+    pool,
+):
+    """Ids and ranks of the newest ``pool`` matches (of these ``years`` when
+    ``narrow_years``), newest first, in one pass.
 
     Ranking only the newest matches keeps a word found in every story from ranking the whole
     archive on each search: PostgreSQL walks the publish-time index, tests each story, and stops
     at the pool, ranking each match on the row it has just read. For a less common word it
     reads every match through the full-text index and keeps the newest; ranking them there too
     cost it less than reading the pool's rows a second time to rank them (a tenth of the
-    ranking at 1M articles), and saved the common words that second read altogether."""
+    ranking at 1M articles), and saved the common words that second read altogether. Narrowed
+    to some years, the index gives their matches alone (`IndexedVector`)."""
     stories = _narrowed(
         Article.objects.published(at=at),
         section if narrow_section else None,
@@ -361,8 +433,10 @@ def _ranking(at, query, section, since, until, narrow_section, narrow_since, nar
         until if narrow_until else None,
     )
     search_query = _search_query(query)
+    matching = search_query & _InYears(Value(years)) if narrow_years else search_query
     return (
-        stories.filter(search_vector=search_query)
+        stories.alias(indexed=IndexedVector())
+        .filter(indexed=matching)
         .order_by("-publish_at", "-id")
         .annotate(rank=SearchRank(F("search_vector"), search_query))
         .values("pk", "rank")[:pool]
@@ -372,34 +446,149 @@ def _ranking(at, query, section, since, until, narrow_section, narrow_since, nar
 # One compiled form for each combination of filters a reader set (and size of the pool).
 _RANKING = PreparedQuery(
     _ranking,
-    shape=("narrow_section", "narrow_since", "narrow_until", "pool"),
-    optional=("section", "since", "until"),
+    shape=("narrow_section", "narrow_since", "narrow_until", "narrow_years", "pool"),
+    optional=("section", "since", "until", "years"),
     prepare=False,
     at=datetime,
     query=str,
     section=int,
     since=datetime,
     until=datetime,
+    years=str,
 )
 
 
 def _ranked_ids(at, query, section, since, until):
-    """Ids of the newest SEARCH_POOL matches, most relevant first (then newest)."""
-    fetched = _RANKING.fetch(
-        at=at,
-        query=query,
-        section=section.pk if section is not None else 0,
-        since=since or at,
-        until=until or at,
-        narrow_section=int(section is not None),
-        narrow_since=int(since is not None),
-        narrow_until=int(until is not None),
-        pool=SEARCH_POOL,
-    )
+    """Ids of the newest SEARCH_POOL matches, most relevant first (then newest): read at once,
+    or, for a word that is not in most stories, year by year from the newest (`_by_year`).
+    """
+
+    def ranking(years):
+        return _RANKING.fetch(
+            at=at,
+            query=query,
+            section=section.pk if section is not None else 0,
+            since=since or at,
+            until=until or at,
+            years=" | ".join(years),
+            narrow_section=int(section is not None),
+            narrow_since=int(since is not None),
+            narrow_until=int(until is not None),
+            narrow_years=int(bool(years)),
+            pool=SEARCH_POOL,
+        )
+
+    years = _years_to_read(at, query, since, until)
+    rows, names = _by_year(ranking, years) if years else _at_once(ranking)
+    if not rows:
+        return []
     # Read as the driver sent them (ids and ranks need no converting; 500 dicts cost more than
     # the sort). The rows come newest first, and the sort is stable: equal ranks stay newest.
-    pk, rank = fetched.names.index("pk"), fetched.names.index("rank")
-    return [row[pk] for row in sorted(fetched.rows, key=itemgetter(rank), reverse=True)]
+    pk, rank = names.index("pk"), names.index("rank")
+    return [row[pk] for row in sorted(rows, key=itemgetter(rank), reverse=True)]
+
+
+def _at_once(ranking):
+    fetched = ranking(())
+    return fetched.rows, fetched.names
+
+
+def _by_year(ranking, years):
+    """The newest SEARCH_POOL matches read from ``years`` (lexemes, newest first) in turn: the
+    newest year alone, then as many more years at once as the matches found so far say will
+    fill the pool (all the rest when none were found), so that a search reads not many more
+    matches than it keeps, in a few queries. (Each year more in one query costs the index a
+    pass over the word's matches, so years are not read many at a time without need.)"""
+    rows, names, read, found = [], (), 0, 0
+    span = 1
+    while read < len(years) and len(rows) < SEARCH_POOL:
+        fetched = ranking(years[read : read + span])
+        names = fetched.names
+        rows.extend(fetched.rows[: SEARCH_POOL - len(rows)])
+        read += span
+        found += len(fetched.rows)
+        wanted = SEARCH_POOL - len(rows)
+        span = math.ceil(wanted * read / found * 1.25) if found else len(years)
+    return rows, names
+
+
+# A search reads year by year unless PostgreSQL expects more than this share of the stories
+# to match: then the newest matches are found by walking the newest stories, which fills the
+# pool within a few thousand stories (at a million stories, a word in 12%: a walk of 4,000
+# stories, about as long as reading the 6,000 matches of a year)...
+WALK_FROM_SHARE = 0.12
+# ... or fewer matching stories than this in all: they are read at once, each row visited once.
+AT_ONCE_UNDER = 2 * SEARCH_POOL
+# How long a process keeps what it has learnt of the archive and of a query's words.
+_ESTIMATES_KEPT_FOR = 600
+
+
+def _years_to_read(at, query, since, until):
+    """The years (lexemes of `IndexedVector`, newest first) whose matches are read a span at a
+    time (`_by_year`), or none: read every match at once.
+
+    Finding the newest matches costs PostgreSQL a visit to each match it weighs. For a rare
+    word that is every match, and there are few; for a word in most stories, the newest
+    stories, until the pool is full. In between, a word in one story in a hundred, a million
+    stories hold thousands of matches, and reading them all to keep the newest 500 made search
+    slower with every year of archive; read year by year, about the pool is read. Which case a
+    query is, PostgreSQL's own estimate says (a word it has no figure for counts as rare but
+    not very rare: at a million stories, some thousands)."""
+    archive = _archive()
+    if archive is None:
+        return []
+    stories, first = archive
+    matches = _estimated_matches(query)
+    if matches < AT_ONCE_UNDER or matches >= stories * WALK_FROM_SHARE:
+        return []
+    newest = (until or at).astimezone(UTC).year
+    oldest = max(first, since).astimezone(UTC).year if since else first.astimezone(UTC).year
+    return [year_lexeme(year) for year in range(newest, oldest - 1, -1)]
+
+
+_ARCHIVE = Kept(1)
+_ESTIMATES = Kept(5_000)
+
+
+def _archive():
+    """(stories, when the first published story was published) as PostgreSQL's statistics and
+    the publish-time index tell; None before the statistics are gathered."""
+    kept = _ARCHIVE.get(connection.alias)
+    if kept is not None and kept[0] > time.monotonic():
+        return kept[1]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT reltuples FROM pg_class WHERE oid = %s::regclass",
+            [Article._meta.db_table],
+        )
+        stories = cursor.fetchone()[0]
+    first = (
+        Article.objects.filter(status=Article.Status.PUBLISHED, publish_at__isnull=False)
+        .order_by("publish_at")
+        .values_list("publish_at", flat=True)
+        .first()
+    )
+    archive = (stories, first) if stories > 0 and first else None
+    _ARCHIVE.put(connection.alias, (time.monotonic() + _ESTIMATES_KEPT_FOR, archive))
+    return archive
+
+
+def _estimated_matches(query):
+    """How many stories PostgreSQL's planner expects to match ``query``, from its statistics
+    of the words in the archive (kept per process for a while: they change as slowly)."""
+    kept = _ESTIMATES.get(query)
+    if kept is not None and kept[0] > time.monotonic():
+        return kept[1]
+    plan = (
+        Article.objects.alias(indexed=IndexedVector())
+        .filter(indexed=_search_query(query))
+        .order_by()
+        .values("pk")
+        .explain(format="json")
+    )
+    matches = json.loads(plan)[0]["Plan"]["Plan Rows"]
+    _ESTIMATES.put(query, (time.monotonic() + _ESTIMATES_KEPT_FOR, matches))
+    return matches
 
 
 def _probe(query):
@@ -468,7 +657,7 @@ def editor_search(queryset, term):
         prefixes = SearchQuery(
             " & ".join(f"{word}:*" for word in words), search_type="raw", config=SEARCH_CONFIG
         )
-        return queryset.filter(search_vector=prefixes)
+        return queryset.alias(indexed=IndexedVector()).filter(indexed=prefixes)
     return queryset.filter(_every_word(words))
 
 

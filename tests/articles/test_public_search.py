@@ -1,6 +1,6 @@
 """Reader search: ranked full text on PostgreSQL, a plain substring fallback elsewhere."""
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 
 import pytest
@@ -234,13 +234,23 @@ def test_postgres_snippet_escapes_markup_from_the_body(client, db):
 
 @pytest.mark.postgres
 @on_postgres
-def test_the_search_vector_has_a_gin_index(db):
+def test_reader_and_editor_searches_go_through_the_full_text_index(db):
+    from django.contrib.postgres.search import SearchQuery
+
+    from articles import search as reader_search
+
+    readers = (
+        Article.objects.alias(indexed=reader_search.IndexedVector())
+        .filter(indexed=SearchQuery("harbour", config="english"))
+        .order_by()
+        .values("pk")
+    )
+    editors = reader_search.editor_search(Article.objects.order_by().values("pk"), "harb")
     with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT indexdef FROM pg_indexes WHERE tablename = 'articles_article' "
-            "AND indexdef ILIKE '%%gin%%search_vector%%'"
-        )
-        assert cursor.fetchall()
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        # The query's expression must be the index's, to the last cast, for it to be used.
+        for queryset in (readers, editors):
+            assert "articles_article_search_by_year_gin" in queryset.explain()
 
 
 @pytest.mark.postgres
@@ -405,3 +415,108 @@ def test_postgres_rebuilding_every_vector_finds_a_story_indexed_the_old_way(clie
     call_command("rebuild_search_vectors", stdout=out)
     assert "Rebuilt the search vectors of 1 story." in out.getvalue()
     assert headlines(search(client, q="harbour")) == ["Port news"]
+
+
+AT_SUMMER_2026 = datetime(2026, 6, 30, tzinfo=UTC)
+
+
+@pytest.fixture
+def archive_over_three_years(db):
+    """Drought stories in each of three years, locust stories in the older two, and one
+    matching neither; newest first, all before `AT_SUMMER_2026`."""
+    from articles import search as reader_search
+
+    world = make_section("World", slug="world")
+    stories = [
+        make_article(
+            headline=f"Drought report {n}",
+            section=world,
+            body="<p>The drought goes on.</p>" + ("<p>Locusts follow.</p>" if year < 2026 else ""),
+            publish_at=datetime(year, month, 1, 12, tzinfo=UTC),
+        )
+        for n, (year, month) in enumerate(
+            ((2026, 6), (2026, 5), (2026, 2), (2025, 7), (2025, 3), (2024, 6), (2024, 1))
+        )
+    ]
+    make_article(
+        headline="Harbour news", section=world, publish_at=datetime(2026, 4, 1, tzinfo=UTC)
+    )
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE articles_article")
+    reader_search._ARCHIVE.clear()
+    reader_search._ESTIMATES.clear()
+    yield stories
+    reader_search._ARCHIVE.clear()
+    reader_search._ESTIMATES.clear()
+
+
+def _years(newest, oldest):
+    return [f"_y{year}" for year in range(newest.year, oldest.year - 1, -1)]
+
+
+@pytest.mark.postgres
+@on_postgres
+def test_postgres_a_word_neither_rare_nor_common_is_read_year_by_year_from_the_newest(
+    archive_over_three_years, monkeypatch
+):
+    from articles import search as reader_search
+
+    at = timezone.now()
+    first = archive_over_three_years[-1].publish_at
+    monkeypatch.setattr(reader_search, "AT_ONCE_UNDER", 2)
+    monkeypatch.setattr(reader_search, "WALK_FROM_SHARE", 0.5)
+    # PostgreSQL expects: most stories to match, too few to matter, some (stories: 8).
+    for expected, matches in (([], 4), ([], 1), (_years(at, first), 3)):
+        monkeypatch.setattr(reader_search, "_estimated_matches", lambda query, n=matches: n)
+        assert reader_search._years_to_read(at, "drought", None, None) == expected
+    since, until = at - timedelta(days=390), at - timedelta(days=370)
+    assert reader_search._years_to_read(at, "drought", since, until) == _years(until, since)
+
+
+@pytest.mark.postgres
+@on_postgres
+def test_postgres_reading_year_by_year_finds_the_same_newest_matches_as_at_once(
+    client, archive_over_three_years, monkeypatch
+):
+    from articles import search as reader_search
+
+    at = AT_SUMMER_2026
+    spans = []
+    ranking = reader_search._RANKING.fetch
+
+    def spied(**values):
+        spans.append(values["years"].count("_y"))
+        return ranking(**values)
+
+    monkeypatch.setattr(reader_search._RANKING, "fetch", spied)
+    monkeypatch.setattr(reader_search, "_estimated_matches", lambda query: 3)
+    monkeypatch.setattr(reader_search, "AT_ONCE_UNDER", 2)
+    monkeypatch.setattr(reader_search, "WALK_FROM_SHARE", 0.9)
+    every_year = reader_search._years_to_read
+    # Pools filling within a year, at a year's end, in an older year, never; a word first
+    # found a year back. The years read by each query: the newest alone, then as many as the
+    # matches found so far say the pool needs (all the rest when there were none).
+    for word, pool, newest, read in (
+        ("drought", 2, 2, [1]),
+        ("drought", 3, 3, [1]),
+        ("drought", 4, 4, [1, 1]),
+        ("drought", 20, 7, [1, 2]),
+        ("locust", 20, 4, [1, 2]),
+    ):
+        monkeypatch.setattr(reader_search, "SEARCH_POOL", pool)
+        spans.clear()
+        by_year = reader_search._ranked_ids(at, word, None, None, None)
+        assert spans == read
+        monkeypatch.setattr(reader_search, "_years_to_read", lambda *args: [])
+        at_once = reader_search._ranked_ids(at, word, None, None, None)
+        monkeypatch.setattr(reader_search, "_years_to_read", every_year)
+        assert by_year == at_once
+        matching = [s for s in archive_over_three_years if word in s.body.lower()]
+        assert set(by_year) == {s.pk for s in matching[:newest]}
+    # The page itself reads the same way.
+    monkeypatch.setattr(reader_search, "SEARCH_POOL", 4)
+    spans.clear()
+    response = search(client, q="drought")
+    assert response.context["results"].total == 4
+    assert spans[0] == 1
+    assert len(spans) > 1

@@ -2,8 +2,7 @@
 
 from django.core.management.base import BaseCommand
 
-from articles.models import Article
-from articles.search import REBUILD_BATCH, rebuild_in_batches, uses_full_text
+from articles.search import rebuild_every_search_vector, uses_full_text
 
 
 class Command(BaseCommand):
@@ -16,9 +15,6 @@ class Command(BaseCommand):
         if not uses_full_text():
             self.stdout.write("Nothing to do: search reads the stories directly on this database.")
             return
-        ids = list(Article.objects.order_by("pk").values_list("pk", flat=True))
-        rebuild_in_batches(
-            ids[start : start + REBUILD_BATCH] for start in range(0, len(ids), REBUILD_BATCH)
-        )
-        stories = "story" if len(ids) == 1 else "stories"
-        self.stdout.write(f"Rebuilt the search vectors of {len(ids)} {stories}.")
+        rebuilt = rebuild_every_search_vector()
+        stories = "story" if rebuilt == 1 else "stories"
+        self.stdout.write(f"Rebuilt the search vectors of {rebuilt} {stories}.")
