@@ -50,11 +50,11 @@ logger = logging.getLogger(__name__)
 
 SEARCH_CONFIG = "english"
 MAX_QUERY_LENGTH = 200
-# How many of the newest matching stories a search ranks (25 pages of 20). For a common word the
-# cost grows with this number, not with the archive (see `_ranking`). The last
-# page says so, and the date filters reach further back. (A smaller pool is not cheaper: the
-# planner then walks the publish-time index testing every story, slow for a less common word.)
-SEARCH_POOL = 500
+# How many of the newest matching stories a search ranks (10 pages of 20). A search's cost grows
+# with this number, not with the archive (see `_ranking`, `_years_to_read`): at a million
+# stories, ranking 500 took a less common word twice as long as ranking 200. The last page
+# says so, and the date filters reach further back.
+SEARCH_POOL = 200
 # The stretch of a body (in characters) given to PostgreSQL to pick a highlighted passage from:
 # from this far before the first occurrence of the query's longest word, this long. A passage
 # is at most 35 words (about 230 characters); highlighting costs PostgreSQL in proportion to
@@ -482,8 +482,8 @@ def _ranked_ids(at, query, section, since, until):
     rows, names = _by_year(ranking, years) if years else _at_once(ranking)
     if not rows:
         return []
-    # Read as the driver sent them (ids and ranks need no converting; 500 dicts cost more than
-    # the sort). The rows come newest first, and the sort is stable: equal ranks stay newest.
+    # Read as the driver sent them (ids and ranks need no converting; the pool's dicts cost more
+    # than the sort). The rows come newest first, and the sort is stable: equal ranks stay newest.
     pk, rank = names.index("pk"), names.index("rank")
     return [row[pk] for row in sorted(rows, key=itemgetter(rank), reverse=True)]
 
@@ -514,11 +514,11 @@ def _by_year(ranking, years):
 
 # A search reads year by year unless PostgreSQL expects more than this share of the stories
 # to match: then the newest matches are found by walking the newest stories, which fills the
-# pool within a few thousand stories (at a million stories, a word in 12%: a walk of 4,000
-# stories, about as long as reading the 6,000 matches of a year)...
-WALK_FROM_SHARE = 0.12
+# pool within a few thousand stories (at a million stories, a word in 10%: a walk of 2,000
+# stories, about as long as reading the 5,000 matches of a year)...
+WALK_FROM_SHARE = 0.1
 # ... or fewer matching stories than this in all: they are read at once, each row visited once.
-AT_ONCE_UNDER = 2 * SEARCH_POOL
+AT_ONCE_UNDER = 1000
 # How long a process keeps what it has learnt of the archive and of a query's words.
 _ESTIMATES_KEPT_FOR = 600
 
@@ -530,7 +530,7 @@ def _years_to_read(at, query, since, until):
     Finding the newest matches costs PostgreSQL a visit to each match it weighs. For a rare
     word that is every match, and there are few; for a word in most stories, the newest
     stories, until the pool is full. In between, a word in one story in a hundred, a million
-    stories hold thousands of matches, and reading them all to keep the newest 500 made search
+    stories hold thousands of matches, and reading them all to keep the newest 200 made search
     slower with every year of archive; read year by year, about the pool is read. Which case a
     query is, PostgreSQL's own estimate says (a word it has no figure for counts as rare but
     not very rare: at a million stories, some thousands)."""
