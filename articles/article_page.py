@@ -19,7 +19,9 @@ FETCH_RAISE.
 import datetime
 
 from django.contrib.contenttypes.models import ContentType
+from django.core.signals import setting_changed
 from django.db.models import Exists, OuterRef
+from django.dispatch import receiver
 from django.utils import timezone
 from taggit.models import TaggedItem
 
@@ -34,7 +36,7 @@ from .models import (
     attach_bylines,
 )
 from .prepared import IdIn, PreparedQuery, id_list
-from .rows import instance, json_value
+from .rows import Kept, instance, json_value
 
 RELATED_LIMIT = 4
 
@@ -146,51 +148,96 @@ def live_article(slug, at=None):
     """The live article at ``slug`` with its page's parts, or None.
 
     Returns ``(article, bylines, related, sections)``, the sections in navigation order;
-    sources, corrections and tags are read with ``article.detail_parts()``."""
+    sources, corrections and tags are read with ``article.detail_parts()``. What is built from
+    the first query's row is kept per process under the row as the database sent it
+    (``article.page_row``), with the related stories built from the second's rows: an edit to
+    anything the page shows reads a different row and builds it afresh."""
     at = at or timezone.now()
     article_type = ContentType.objects.get_for_model(Article).pk
-    rows = STORY.rows(slug=slug, at=at, article_type=article_type)
-    if not rows:
+    fetched = STORY.fetch(slug=slug, at=at, article_type=article_type)
+    if not fetched.rows:
         return None
-    row = rows[0]
-    article = instance(Article, row, columns=ARTICLE_COLUMNS)
-    article.section = instance(Section, row, "section") if row["section_id"] else None
-    article.lead_image = instance(Image, row, "lead_image") if row["lead_image_id"] else None
-    for name in ("detail_sources", "detail_corrections", "detail_tags"):
-        setattr(article, name, json_value(row[name]) or [])
-
-    bylines = attach_bylines(
-        article,
-        json_value(row["detail_bylines"]),
-        author_columns=AUTHOR_COLUMNS,
-        photo_columns=PICTURE_COLUMNS,
-    )
-
-    sections = [
-        instance(Section, data, from_json=True)
-        for data in json_value(row["detail_navigation"]) or []
-    ]
-    sections.sort(key=lambda section: (section.position, section.name))
-    # Related stories take their section from the navigation, which holds every section.
-    by_pk = {section.pk: section for section in sections}
-
-    picked = sorted(
-        json_value(row["detail_picked"]) or [], key=lambda d: (d["picked_position"], d["picked_id"])
-    )
-    related = [
-        card_story(data, "related", from_json=True, sections=by_pk)
-        for data in picked[:RELATED_LIMIT]
-    ]
-    tags = json_value(row["detail_tags"]) or []
-    if tags:  # asked even when enough were picked: a page's query count stays fixed
-        sharing = SHARING.rows(
+    row = (fetched.names, fetched.rows[0])
+    try:
+        page = _PAGES.get(row)
+    except TypeError:  # a value the driver sent is not hashable: build it every time
+        page = None
+        row = None
+    if page is None:
+        page = _Page(fetched.dicts(fetched.rows[:1])[0], row)
+        if row is not None:
+            _PAGES.put(row, page)
+    related = list(page.picked)
+    if page.tag_ids:  # asked even when enough were picked: a page's query count stays fixed
+        sharing = SHARING.fetch(
             at=at,
-            tags=id_list(tag["tag_id"] for tag in tags),
-            leaving_out=id_list([article.pk, *(story.pk for story in related)]),
+            tags=page.tag_ids,
+            leaving_out=id_list([page.article.pk, *(story.pk for story in related)]),
             article_type=article_type,
         )
-        related += [card_story(data, sections=by_pk) for data in sharing]
-    return article, bylines, related[:RELATED_LIMIT], sections
+        related += [page.sharing(sharing, raw) for raw in sharing.rows]
+    return page.article, page.bylines, related[:RELATED_LIMIT], page.sections
+
+
+class _Page:
+    """The objects built from one row of `STORY`, shared by the requests reading that row."""
+
+    def __init__(self, row, page_row):
+        article = instance(Article, row, columns=ARTICLE_COLUMNS)
+        article.section = instance(Section, row, "section") if row["section_id"] else None
+        article.lead_image = instance(Image, row, "lead_image") if row["lead_image_id"] else None
+        for name in ("detail_sources", "detail_corrections", "detail_tags"):
+            setattr(article, name, json_value(row[name]) or [])
+        article.page_row = page_row
+        self.article = article
+        self.bylines = attach_bylines(
+            article,
+            json_value(row["detail_bylines"]),
+            author_columns=AUTHOR_COLUMNS,
+            photo_columns=PICTURE_COLUMNS,
+        )
+        sections = [
+            instance(Section, data, from_json=True)
+            for data in json_value(row["detail_navigation"]) or []
+        ]
+        sections.sort(key=lambda section: (section.position, section.name))
+        self.sections = sections
+        # Related stories take their section from the navigation, which holds every section.
+        self.by_pk = {section.pk: section for section in sections}
+        picked = sorted(
+            json_value(row["detail_picked"]) or [],
+            key=lambda d: (d["picked_position"], d["picked_id"]),
+        )
+        self.picked = [
+            card_story(data, "related", from_json=True, sections=self.by_pk)
+            for data in picked[:RELATED_LIMIT]
+        ]
+        for story in self.picked:
+            story.drawn = {}  # its card is drawn once (`listings.drawn`)
+        self.tag_ids = id_list(tag["tag_id"] for tag in article.detail_tags)
+        self._sharing = Kept(4 * RELATED_LIMIT)
+
+    def sharing(self, fetched, raw):
+        """A story sharing a tag, from a row of `SHARING`: kept by that row (its card drawn
+        once, `listings.drawn`) as long as this page is."""
+        try:
+            story = self._sharing.get(raw)
+        except TypeError:
+            return card_story(fetched.dicts([raw])[0], sections=self.by_pk)
+        if story is None:
+            story = card_story(fetched.dicts([raw])[0], sections=self.by_pk)
+            story.drawn = {}
+            self._sharing.put(raw, story)
+        return story
+
+
+# Article pages built per process: the stories readers open.
+_PAGES = Kept(500)
+
+
+@receiver(setting_changed, dispatch_uid="article_pages_settings")
+def _forget_pages(**kwargs):
+    _PAGES.clear()  # how instances are built (the fetch mode) may have changed
 
 
 def card_story(data, prefix=None, *, from_json=False, sections=None, columns=CARD_COLUMNS):

@@ -15,7 +15,6 @@ from them.
 
 import datetime
 import inspect
-import threading
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
@@ -44,7 +43,7 @@ from .models import (
     attach_bylines,
 )
 from .prepared import IdIn, PreparedQuery, id_list
-from .rows import cache_prefetched, instance, json_value
+from .rows import Kept, cache_prefetched, instance, json_value
 
 # How many of the newest stories the home page reads to fill its section blocks.
 HOME_POOL = 200
@@ -71,34 +70,6 @@ def _feed_items(queryset, article_type):
         listing_bylines=_listing_bylines(),
         detail_tags=_detail_annotations(article_type)["detail_tags"],
     )
-
-
-class Kept:
-    """At most ``size`` entries kept per process, the oldest dropped first: what is drawn or
-    computed once from data that is its own key (a row, a body's digest)."""
-
-    def __init__(self, size):
-        self.size = size
-        self._entries = {}
-        self._lock = threading.Lock()
-
-    def get(self, key, default=None):
-        return self._entries.get(key, default)
-
-    def __contains__(self, key):
-        return key in self._entries
-
-    def __len__(self):
-        return len(self._entries)
-
-    def put(self, key, value):
-        with self._lock:
-            self._entries[key] = value
-            while len(self._entries) > self.size:
-                del self._entries[next(iter(self._entries))]
-
-    def clear(self):
-        self._entries.clear()
 
 
 def stories_from(fetched):

@@ -9,6 +9,7 @@ still fails there), and cache related lists as a prefetch would.
 import datetime
 import functools
 import json
+import threading
 
 from django.conf import settings
 from django.db import models
@@ -94,3 +95,31 @@ def cache_prefetched(obj, name, objects, model):
     if not hasattr(obj, "_prefetched_objects_cache"):
         obj._prefetched_objects_cache = {}
     obj._prefetched_objects_cache[name] = queryset
+
+
+class Kept:
+    """At most ``size`` entries kept per process, the oldest dropped first: what is drawn or
+    computed once from data that is its own key (a row, a body's digest)."""
+
+    def __init__(self, size):
+        self.size = size
+        self._entries = {}
+        self._lock = threading.Lock()
+
+    def get(self, key, default=None):
+        return self._entries.get(key, default)
+
+    def __contains__(self, key):
+        return key in self._entries
+
+    def __len__(self):
+        return len(self._entries)
+
+    def put(self, key, value):
+        with self._lock:
+            self._entries[key] = value
+            while len(self._entries) > self.size:
+                del self._entries[next(iter(self._entries))]
+
+    def clear(self):
+        self._entries.clear()

@@ -40,11 +40,12 @@ from taggit.models import Tag, TaggedItem
 
 from authors.models import Author
 
-from .listings import Kept, card_rows, stories_from
+from .listings import card_rows, stories_from
 from .models import Article, Byline
 from .pagination import Page, page_size, paginate
 from .prepared import IdIn, PreparedQuery, id_list
 from .revisions import readable_text
+from .rows import Kept
 
 logger = logging.getLogger(__name__)
 

@@ -11,10 +11,13 @@ from xml.sax.saxutils import escape as xml_escape
 
 from django import forms
 from django.conf import settings
+from django.core.signals import setting_changed
 from django.db import connection
 from django.db.models import OuterRef, Subquery, prefetch_related_objects
+from django.dispatch import receiver
 from django.http import Http404, HttpResponse, HttpResponsePermanentRedirect, JsonResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext, ngettext
@@ -49,6 +52,7 @@ from .models import (
 )
 from .pagination import paginate
 from .paths import reverse_path
+from .rows import Kept
 from .search import (
     MAX_QUERY_LENGTH,
     SEARCH_POOL,
@@ -303,10 +307,37 @@ def article_context(article, request, *, is_preview=False, bylines=None, related
         if article.pk is not None:
             prefetch_related_objects([article], bylines_prefetch())
         bylines = list(article.bylines.all()) if article.pk is not None else []
+    story = _story_context(article, bylines, is_preview)
+    if related is None:
+        related = related_stories(article, tag_ids=[tag.pk for tag in story["tags"]])
+    return {**story, "related": related}
+
+
+def _story_context(article, bylines, is_preview):
+    """What the article page shows of the story itself, its head and its JSON-LD, with the
+    story's markup (`includes/story.html`: headline to author boxes).
+
+    For the live page it is made once per process for each row of the page's query
+    (`article_page.live_article`) and kept: everything it shows is on that row, so an edit to
+    the story, a byline, source, correction, tag, picture or section reads a different row and
+    makes it afresh. A preview makes it every time."""
+    row = None if is_preview else getattr(article, "page_row", None)
+    if row is None:
+        return _make_story_context(article, bylines, is_preview)
+    key = (row, listings.rendering_key())
+    try:
+        story = _STORIES_SHOWN.get(key)
+    except TypeError:  # a value the driver sent is not hashable
+        return _make_story_context(article, bylines, is_preview)
+    if story is None:
+        story = _make_story_context(article, bylines, is_preview)
+        _STORIES_SHOWN.put(key, story)
+    return story
+
+
+def _make_story_context(article, bylines, is_preview):
     authors = credited_authors(bylines)
     parts = article.detail_parts()
-    if related is None:
-        related = related_stories(article, tag_ids=[tag.pk for tag in parts.tags])
     path = article.get_absolute_url()
     canonical = article.canonical_url or jsonld.absolute(path)
     feeds = []
@@ -327,7 +358,7 @@ def article_context(article, request, *, is_preview=False, bylines=None, related
     )
     meta["canonical"] = canonical
     minutes = article.reading_time
-    return {
+    story = {
         "article": article,
         # "4 minute read", made here: a `blocktranslate` with a count took longer to render.
         "reading_time": ngettext("%(minutes)s minute read", "%(minutes)s minute read", minutes)
@@ -339,7 +370,6 @@ def article_context(article, request, *, is_preview=False, bylines=None, related
         "sources": parts.sources,
         "corrections": parts.corrections,
         "tags": parts.tags,
-        "related": related,
         "is_preview": is_preview,
         "meta": meta,
         "structured_data": None
@@ -353,6 +383,22 @@ def article_context(article, request, *, is_preview=False, bylines=None, related
             tags=parts.tags,
         ),
     }
+    story["story"] = story_markup(story)
+    return story
+
+
+def story_markup(context):
+    """The story itself as the article page shows it, headline to author boxes."""
+    return render_to_string("includes/story.html", context)
+
+
+# The live stories shown per process: the articles readers open, at ~20 kB each.
+_STORIES_SHOWN = Kept(500)
+
+
+@receiver(setting_changed, dispatch_uid="stories_shown_settings")
+def _forget_stories_shown(**kwargs):
+    _STORIES_SHOWN.clear()  # addresses, files or formats may be drawn differently
 
 
 def article_detail(request, section, year, month, day, slug):

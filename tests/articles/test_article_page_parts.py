@@ -8,7 +8,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from articles.article_page import live_article
-from articles.models import Article, ArticleSource, Correction
+from articles.models import Article, ArticleSource, Correction, Section
 from tests.factories import make_article, make_section, make_source
 
 from .public_helpers import json_ld
@@ -108,3 +108,64 @@ def test_article_page_shows_parts_read_from_the_row(client, story):
     assert [w["publisher"]["name"] for w in data["isBasedOn"]] == ["Wire Agency", "Harbour Gazette"]
     assert [c["text"] for c in data["correction"]] == ["The strike lasted three days, not four."]
     assert data["correction"][0]["datePublished"] == "2026-03-28T23:30:15.123456+00:00"
+
+
+def test_a_story_shown_again_follows_any_edit_to_what_its_page_shows(
+    client, story, settings, monkeypatch
+):
+    """The page's story, head and related cards are made once per row of its queries; edits
+    made behind the models' backs (no signal, no purge) change the rows, and so the page."""
+    from articles import views
+    from authors.models import Author
+    from tests.factories import make_author
+
+    settings.NEWSROOM_PAGE_CACHE = False
+    author = make_author("Ana Lee")
+    story.bylines.create(author=author, position=0)
+    neighbour = make_article(
+        headline="Cranes idle at the terminal",
+        section=story.section,
+        tags=["Ports"],
+        publish_at=story.publish_at - timedelta(hours=1),
+    )
+    made = []
+    make = views._make_story_context
+    monkeypatch.setattr(
+        views, "_make_story_context", lambda *args: made.append(args[0].pk) or make(*args)
+    )
+    url = story.get_absolute_url()
+    first, again = (client.get(url).content.decode() for _ in range(2))
+    assert first == again
+    assert made == [story.pk]
+
+    Article.objects.filter(pk=story.pk).update(headline="Harbour strike ends after four days")
+    Author.objects.filter(pk=author.pk).update(name="Ana Lee-Park")
+    Correction.objects.filter(article=story).update(text="Corrected once more.")
+    ArticleSource.objects.filter(article=story).update(note="Reached by phone.")
+    Section.objects.filter(pk=story.section_id).update(name="Globe")
+    Article.objects.filter(pk=neighbour.pk).update(headline="Cranes move again")
+    page = client.get(url).content.decode()
+    assert "Harbour strike ends after four days</h1>" in page
+    assert '"headline": "Harbour strike ends after four days"' in page  # the JSON-LD
+    assert "Ana Lee-Park" in page
+    assert "Corrected once more." in page
+    assert "not four" not in page
+    assert "Reached by phone." in page
+    assert ">Globe</a>" in page
+    assert "Cranes move again" in page
+    assert "Cranes idle" not in page
+    assert made == [story.pk, story.pk]
+
+
+def test_a_preview_is_made_afresh_every_time(client, story, django_user_model, monkeypatch):
+    from articles import views
+
+    made = []
+    make = views._make_story_context
+    monkeypatch.setattr(
+        views, "_make_story_context", lambda *args: made.append(args[2]) or make(*args)
+    )
+    article, bylines, related, sections = live_article(story.slug)
+    for _ in range(2):
+        views.article_context(article, None, is_preview=True, bylines=bylines, related=related)
+    assert made == [True, True]
