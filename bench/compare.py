@@ -30,8 +30,9 @@ ROOT = Path(__file__).resolve().parent.parent
 BURST = 20
 
 
-def serve(tree):
-    """In a checkout: answer "<page path>" lines with this process's CPU ms per request."""
+def serve(tree, wall=False):
+    """In a checkout: answer "<page path>" lines with this process's CPU ms per request (with
+    ``wall``: the wall-clock ms of each request of the burst, as a JSON list)."""
     os.chdir(tree)
     sys.path.insert(0, tree)
     import django
@@ -65,6 +66,14 @@ def serve(tree):
 
     for line in sys.stdin:
         path = line.strip()
+        if wall:
+            times = []
+            for _ in range(BURST):
+                started = time.perf_counter()
+                call(path)
+                times.append((time.perf_counter() - started) * 1000)
+            print(json.dumps(times), flush=True)
+            continue
         started = time.process_time()
         for _ in range(BURST):
             call(path)
@@ -121,6 +130,6 @@ def main(base, rounds):
 
 if __name__ == "__main__":
     if sys.argv[1] == "--serve":
-        serve(sys.argv[2])
+        serve(sys.argv[2], wall="--wall" in sys.argv)
     else:
         main(sys.argv[1], int(sys.argv[2]) if len(sys.argv) > 2 else 20)
