@@ -80,16 +80,23 @@ def serve(tree, wall=False):
         print((time.process_time() - started) / BURST * 1000, flush=True)
 
 
-def main(base, rounds):
-    pages = json.loads(
+def bench_pages(database_url=None):
+    """The bench pages (`bench/pages.py`) of the configured database, or of this one."""
+    env = {**os.environ, "DATABASE_URL": database_url} if database_url else None
+    return json.loads(
         subprocess.run(
             [sys.executable, str(ROOT / "bench" / "pages.py")],
             cwd=ROOT,
             capture_output=True,
             text=True,
             check=True,
+            env=env,
         ).stdout
     )["pages"]
+
+
+def main(base, rounds):
+    pages = bench_pages()
     pages = {"floor": "/bench/floor/", **pages}
     workers = {
         name: subprocess.Popen(
@@ -101,20 +108,9 @@ def main(base, rounds):
         for name, tree in (("base", str(Path(base).resolve())), ("new", str(ROOT)))
     }
 
-    def burst(name, path):
-        worker = workers[name]
-        worker.stdin.write(path + "\n")
-        worker.stdin.flush()
-        return float(worker.stdout.readline())
-
     print(f"CPU ms per request, {rounds} alternating bursts of {BURST}; base = {base}")
     for page, path in pages.items():
-        for name in workers:  # warm: connections, compiled queries, templates
-            burst(name, path)
-        times = {name: [] for name in workers}
-        for i in range(rounds):
-            for name in ("base", "new") if i % 2 == 0 else ("new", "base"):
-                times[name].append(burst(name, path))
+        times = alternating(workers, {"base": path, "new": path}, rounds, float)
         ratios = [n / b for n, b in zip(times["new"], times["base"], strict=True)]
         q1, median, q3 = statistics.quantiles(ratios, n=4)
         print(
@@ -123,6 +119,31 @@ def main(base, rounds):
             f"new/base {median:.3f} (quartiles {q1:.3f}-{q3:.3f})",
             flush=True,
         )
+    stop(workers)
+
+
+def alternating(workers, paths, rounds, read):
+    """Each worker's answers (read from its line with ``read``) to ``rounds`` bursts of its
+    path, after one to warm it (connections, compiled queries, templates); the two workers
+    take turns, alternating which goes first."""
+
+    def burst(name):
+        worker = workers[name]
+        worker.stdin.write(paths[name] + "\n")
+        worker.stdin.flush()
+        return read(worker.stdout.readline())
+
+    first, second = workers
+    for name in workers:
+        burst(name)
+    answers = {name: [] for name in workers}
+    for i in range(rounds):
+        for name in (first, second) if i % 2 == 0 else (second, first):
+            answers[name].append(burst(name))
+    return answers
+
+
+def stop(workers):
     for worker in workers.values():
         worker.stdin.close()
         worker.wait()

@@ -20,7 +20,10 @@ import os
 import statistics
 import subprocess
 import sys
+from itertools import chain
 from pathlib import Path
+
+from compare import alternating, bench_pages, stop
 
 ROOT = Path(__file__).resolve().parent.parent
 COMPARE = ROOT / "bench" / "compare.py"
@@ -32,19 +35,7 @@ def p95(times):
 
 def main(small, large, rounds):
     # Each database's own pages, picked by the same rules (`bench/pages.py`).
-    pages = {
-        name: json.loads(
-            subprocess.run(
-                [sys.executable, str(ROOT / "bench" / "pages.py")],
-                cwd=ROOT,
-                capture_output=True,
-                text=True,
-                check=True,
-                env={**os.environ, "DATABASE_URL": url},
-            ).stdout
-        )["pages"]
-        for name, url in (("small", small), ("large", large))
-    }
+    pages = {name: bench_pages(url) for name, url in (("small", small), ("large", large))}
     workers = {
         name: subprocess.Popen(
             [sys.executable, str(COMPARE), "--serve", str(ROOT), "--wall"],
@@ -56,29 +47,17 @@ def main(small, large, rounds):
         for name, url in (("small", small), ("large", large))
     }
 
-    def burst(name, path):
-        worker = workers[name]
-        worker.stdin.write(path + "\n")
-        worker.stdin.flush()
-        return json.loads(worker.stdout.readline())
-
     print(f"uncached ms per request, {rounds} alternating bursts per database")
     print(f"{'page':22} {'p95 small':>10} {'p95 large':>10} {'large ÷ small':>14}")
     for page in pages["small"]:
-        for name in workers:  # warm: connections, compiled queries, templates
-            burst(name, pages[name][page])
-        times = {name: [] for name in workers}
-        for i in range(rounds):
-            for name in ("small", "large") if i % 2 == 0 else ("large", "small"):
-                times[name] += burst(name, pages[name][page])
-        small_p95, large_p95 = p95(times["small"]), p95(times["large"])
+        paths = {name: pages[name][page] for name in workers}
+        bursts = alternating(workers, paths, rounds, json.loads)
+        small_p95, large_p95 = (p95(list(chain(*bursts[name]))) for name in ("small", "large"))
         print(
             f"{page:22} {small_p95:10.2f} {large_p95:10.2f} {large_p95 / small_p95:14.2f}",
             flush=True,
         )
-    for worker in workers.values():
-        worker.stdin.close()
-        worker.wait()
+    stop(workers)
 
 
 if __name__ == "__main__":
