@@ -553,7 +553,9 @@ _ESTIMATES = Kept(5_000)
 
 def _archive():
     """(stories, when the first published story was published) as PostgreSQL's statistics and
-    the publish-time index tell; None before the statistics are gathered."""
+    the publish-time index tell; None before the statistics are gathered. Kept for ten minutes:
+    a story dated before the archive's first year is read year by year once they are up (it is
+    found at once by a rare word, by a common one, and by the date filters all along)."""
     kept = _ARCHIVE.get(connection.alias)
     if kept is not None and kept[0] > time.monotonic():
         return kept[1]

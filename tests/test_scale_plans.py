@@ -88,6 +88,20 @@ def test_no_public_page_scans_a_big_table_sequentially(client, newsroom):
     assert not scans, scans
 
 
+def test_a_search_read_year_by_year_scans_nothing_sequentially(client, newsroom, monkeypatch):
+    from articles import search
+
+    monkeypatch.setattr(search, "AT_ONCE_UNDER", 0)
+    monkeypatch.setattr(search, "WALK_FROM_SHARE", 2)
+    search._ESTIMATES.clear()
+    search._ARCHIVE.clear()
+    queries = page_queries(client, "/search/?q=drought")
+    search._ARCHIVE.clear()
+    assert any("_y" in sql for sql in queries)  # read year by year
+    scans = [(found, sql[:300]) for sql in queries if (found := sequential_scans(sql))]
+    assert not scans, scans
+
+
 def test_no_public_page_counts_the_archive(client, newsroom):
     counting = {
         name: sql[:200]
