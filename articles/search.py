@@ -543,7 +543,8 @@ def _years_to_read(at, query, since, until):
     if matches < AT_ONCE_UNDER or matches >= stories * WALK_FROM_SHARE:
         return []
     newest = (until or at).astimezone(UTC).year
-    oldest = max(first, since).astimezone(UTC).year if since else first.astimezone(UTC).year
+    # From the date filter when there is one, whatever the archive's first year.
+    oldest = (since or first).astimezone(UTC).year
     return [year_lexeme(year) for year in range(newest, oldest - 1, -1)]
 
 

@@ -471,6 +471,9 @@ def test_postgres_a_word_neither_rare_nor_common_is_read_year_by_year_from_the_n
         assert reader_search._years_to_read(at, "drought", None, None) == expected
     since, until = at - timedelta(days=390), at - timedelta(days=370)
     assert reader_search._years_to_read(at, "drought", since, until) == _years(until, since)
+    # A date filter reaching before the archive's first story: a story dated there since.
+    since = first - timedelta(days=3 * 365)
+    assert reader_search._years_to_read(at, "drought", since, None) == _years(at, since)
 
 
 @pytest.mark.postgres
