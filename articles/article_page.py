@@ -158,15 +158,7 @@ def live_article(slug, at=None):
     if not fetched.rows:
         return None
     row = (fetched.names, fetched.rows[0])
-    try:
-        page = _PAGES.get(row)
-    except TypeError:  # a value the driver sent is not hashable: build it every time
-        page = None
-        row = None
-    if page is None:
-        page = _Page(fetched.dicts(fetched.rows[:1])[0], row)
-        if row is not None:
-            _PAGES.put(row, page)
+    page = _PAGES.get_or_make(row, lambda: _Page(fetched.dicts(fetched.rows[:1])[0], row))
     related = list(page.picked)
     if page.tag_ids:  # asked even when enough were picked: a page's query count stays fixed
         sharing = SHARING.fetch(
@@ -220,15 +212,13 @@ class _Page:
     def sharing(self, fetched, raw):
         """A story sharing a tag, from a row of `SHARING`: kept by that row (its card drawn
         once, `listings.drawn`) as long as this page is."""
-        try:
-            story = self._sharing.get(raw)
-        except TypeError:
-            return card_story(fetched.dicts([raw])[0], sections=self.by_pk)
-        if story is None:
+
+        def make():
             story = card_story(fetched.dicts([raw])[0], sections=self.by_pk)
             story.drawn = {}
-            self._sharing.put(raw, story)
-        return story
+            return story
+
+        return self._sharing.get_or_make(raw, make)
 
 
 # Article pages built per process: the stories readers open.

@@ -78,20 +78,16 @@ def stories_from(fetched):
     its section, picture and authors are built once, and so is what is drawn from it (its card,
     feed item: `drawn`). Any edit to what a card shows reads a different row, so it makes a new
     story."""
-    found = []
-    for raw in fetched.rows:
-        key = (fetched.names, raw)
-        try:
-            story = _STORIES.get(key)
-        except TypeError:  # a value the driver sent is not hashable: build it every time
-            found.append(_story_from_row(fetched.dicts([raw])[0]))
-            continue
-        if story is None:
-            story = _story_from_row(fetched.dicts([raw])[0])
-            story.drawn = {}
-            _STORIES.put(key, story)
-        found.append(story)
-    return found
+    return [
+        _STORIES.get_or_make((fetched.names, raw), lambda raw=raw: _new_story(fetched, raw))
+        for raw in fetched.rows
+    ]
+
+
+def _new_story(fetched, raw):
+    story = _story_from_row(fetched.dicts([raw])[0])
+    story.drawn = {}  # what is drawn from it, by `drawn`
+    return story
 
 
 def drawn(story, what, draw):

@@ -115,6 +115,19 @@ class Kept:
     def __len__(self):
         return len(self._entries)
 
+    def get_or_make(self, key, make):
+        """The value kept under ``key``, else ``make()``, kept under it. A key holding a value
+        that cannot be hashed (a row with a value the driver sent as a list) keeps nothing:
+        ``make()`` every time."""
+        try:
+            value = self._entries.get(key)
+        except TypeError:
+            return make()
+        if value is None:
+            value = make()
+            self.put(key, value)
+        return value
+
     def put(self, key, value):
         with self._lock:
             self._entries[key] = value

@@ -539,6 +539,8 @@ def _years_to_read(at, query, since, until):
     if archive is None:
         return []
     stories, first = archive
+    if stories * WALK_FROM_SHARE <= AT_ONCE_UNDER:  # too few stories for a word in between
+        return []
     matches = _estimated_matches(query)
     if matches < AT_ONCE_UNDER or matches >= stories * WALK_FROM_SHARE:
         return []
@@ -557,9 +559,10 @@ def _archive():
     the publish-time index tell; None before the statistics are gathered. Kept for ten minutes:
     a story dated before the archive's first year is read year by year once they are up (it is
     found at once by a rare word, by a common one, and by the date filters all along)."""
-    kept = _ARCHIVE.get(connection.alias)
-    if kept is not None and kept[0] > time.monotonic():
-        return kept[1]
+    return _for_a_while(_ARCHIVE, connection.alias, _read_archive)
+
+
+def _read_archive():
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT reltuples FROM pg_class WHERE oid = %s::regclass",
@@ -572,27 +575,34 @@ def _archive():
         .values_list("publish_at", flat=True)
         .first()
     )
-    archive = (stories, first) if stories > 0 and first else None
-    _ARCHIVE.put(connection.alias, (time.monotonic() + _ESTIMATES_KEPT_FOR, archive))
-    return archive
+    return (stories, first) if stories > 0 and first else None
 
 
 def _estimated_matches(query):
     """How many stories PostgreSQL's planner expects to match ``query``, from its statistics
     of the words in the archive (kept per process for a while: they change as slowly)."""
-    kept = _ESTIMATES.get(query)
+
+    def estimate():
+        plan = (
+            Article.objects.alias(indexed=IndexedVector())
+            .filter(indexed=_search_query(query))
+            .order_by()
+            .values("pk")
+            .explain(format="json")
+        )
+        return json.loads(plan)[0]["Plan"]["Plan Rows"]
+
+    return _for_a_while(_ESTIMATES, query, estimate)
+
+
+def _for_a_while(store, key, make):
+    """``make()``, kept in ``store`` under ``key`` for `_ESTIMATES_KEPT_FOR` seconds."""
+    kept = store.get(key)
     if kept is not None and kept[0] > time.monotonic():
         return kept[1]
-    plan = (
-        Article.objects.alias(indexed=IndexedVector())
-        .filter(indexed=_search_query(query))
-        .order_by()
-        .values("pk")
-        .explain(format="json")
-    )
-    matches = json.loads(plan)[0]["Plan"]["Plan Rows"]
-    _ESTIMATES.put(query, (time.monotonic() + _ESTIMATES_KEPT_FOR, matches))
-    return matches
+    value = make()
+    store.put(key, (time.monotonic() + _ESTIMATES_KEPT_FOR, value))
+    return value
 
 
 def _probe(query):

@@ -324,15 +324,9 @@ def _story_context(article, bylines, is_preview):
     row = None if is_preview else getattr(article, "page_row", None)
     if row is None:
         return _make_story_context(article, bylines, is_preview)
-    key = (row, listings.rendering_key())
-    try:
-        story = _STORIES_SHOWN.get(key)
-    except TypeError:  # a value the driver sent is not hashable
-        return _make_story_context(article, bylines, is_preview)
-    if story is None:
-        story = _make_story_context(article, bylines, is_preview)
-        _STORIES_SHOWN.put(key, story)
-    return story
+    return _STORIES_SHOWN.get_or_make(
+        (row, listings.rendering_key()), lambda: _make_story_context(article, bylines, is_preview)
+    )
 
 
 def _make_story_context(article, bylines, is_preview):
