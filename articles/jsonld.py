@@ -59,7 +59,8 @@ def website():
 
 
 def _iso(moment):
-    return moment.isoformat() if moment else None
+    # Whole seconds, as every other time the site writes (HTML allows no more than milliseconds).
+    return moment.replace(microsecond=0).isoformat() if moment else None
 
 
 def news_article(article, *, canonical, bylines, sources, corrections, tags):

@@ -292,7 +292,7 @@ def related_stories(article, *, tag_ids, limit=RELATED_LIMIT):
 def _local_iso(moment):
     """A moment as `base.html`'s article:published_time wants it: ISO 8601 in the site's zone
     (what the `date:"c"` filter wrote, without its format machinery)."""
-    return timezone.localtime(moment).isoformat() if moment else ""
+    return timezone.localtime(moment).replace(microsecond=0).isoformat() if moment else ""
 
 
 def article_context(article, request, *, is_preview=False, bylines=None, related=None):
