@@ -23,7 +23,5 @@ class SecurityHeadersMiddleware:
             response.headers.setdefault("Permissions-Policy", settings.NEWSROOM_PERMISSIONS_POLICY)
         header = str(CSP.HEADER_ENFORCE)
         if request.path.startswith("/admin/") and header not in response.headers:
-            response.headers[header] = build_policy(
-                settings.NEWSROOM_ADMIN_CSP, get_nonce(request)
-            )
+            response.headers[header] = build_policy(settings.NEWSROOM_ADMIN_CSP, get_nonce(request))
         return response

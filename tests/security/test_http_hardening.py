@@ -201,7 +201,8 @@ print(secure.headers.get("Strict-Transport-Security"))
 HSTS_CODE = """
 import django; django.setup()
 from django.test import Client
-print(Client().get("/robots.txt", HTTP_HOST="news.example", secure=True)["Strict-Transport-Security"])
+response = Client().get("/robots.txt", HTTP_HOST="news.example", secure=True)
+print(response["Strict-Transport-Security"])
 """
 
 
