@@ -357,9 +357,26 @@ NEWSROOM_PURGE_HEADER = os.environ.get("PURGE_HEADER", "Surrogate-Key")
 
 TAGGIT_CASE_INSENSITIVE = True
 
+# Routine lines: each request the development server answers, each task the worker runs.
+_routine = {"handlers": ["routine"], "propagate": False}
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler", "stream": sys.stderr}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "stream": sys.stderr},
+        "routine": {
+            "class": "logging.StreamHandler",
+            "stream": sys.stderr,
+            "level": os.environ.get("ROUTINE_LOG_LEVEL", "INFO"),
+        },
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
+    "loggers": {
+        # Django's own console handler (DEBUG only) would print every django.* line a second
+        # time, beside the root's.
+        "django": {"handlers": [], "propagate": True},
+        "django.server": {**_routine, "level": "INFO"},
+        "django.tasks": _routine,
+        "django_tasks_db": _routine,
+    },
 }
