@@ -126,7 +126,8 @@ def _based_on(link):
 
 
 def profile_page(author):
-    """ProfilePage for an author's page: the Person, their job, links and picture."""
+    """ProfilePage for an author's page: the Person, their job, links and picture (when they
+    have one: a person's image is never the site's), and when the profile was made and changed."""
     person = {
         "@type": "Person",
         "name": author.name,
@@ -144,4 +145,10 @@ def profile_page(author):
         [author.website] if author.website else []
     ):
         person["sameAs"] = same_as
-    return {"@context": "https://schema.org", "@type": "ProfilePage", "mainEntity": person}
+    return {
+        "@context": "https://schema.org",
+        "@type": "ProfilePage",
+        "dateCreated": _iso(author.created_at),
+        "dateModified": _iso(author.modified_at),
+        "mainEntity": person,
+    }

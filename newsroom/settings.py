@@ -324,11 +324,14 @@ NEWSROOM_PERMISSIONS_POLICY = os.environ.get(
 )
 
 # Newsroom ---------------------------------------------------------------------------------------
+_site_name = os.environ.get("SITE_NAME", "The Demo Ledger")
 NEWSROOM_SITE = {
-    "name": os.environ.get("SITE_NAME", "The Demo Ledger"),
+    "name": _site_name,
     "tagline": os.environ.get("SITE_TAGLINE", "Independent news, clearly sourced."),
     "logo": os.environ.get("SITE_LOGO", "img/logo.svg"),
-    "publisher": os.environ.get("SITE_PUBLISHER", "The Demo Ledger Newsroom"),
+    # One name in og:site_name, the news sitemap and the JSON-LD publisher, unless the
+    # publishing company is named apart.
+    "publisher": os.environ.get("SITE_PUBLISHER") or _site_name,
     "publisher_url": os.environ.get("SITE_PUBLISHER_URL", SITE_URL),
     "footer_links": [
         {"label": "Corrections", "url": "/corrections/"},
