@@ -7,6 +7,7 @@ from django.conf import settings
 from django.templatetags.static import static
 from django.utils.html import strip_tags
 
+from . import social_card
 from .bylines import credited_authors
 from .models import Correction
 
@@ -91,6 +92,8 @@ def news_article(article, *, canonical, bylines, sources, corrections, tags):
     }
     if article.lead_image:
         data["image"] = [image_url(article.lead_image, crop) for crop in ("16x9", "1x1")]
+    else:
+        data["image"] = social_card.news_article_images()
     if article.section_id:
         data["articleSection"] = article.section.name
     if keywords := [tag.name for tag in tags]:

@@ -24,7 +24,7 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import conditional_page
 
-from . import jsonld, listings
+from . import jsonld, listings, social_card
 from .article_page import RELATED_LIMIT, live_article
 from .bylines import credited_authors
 from .caching import (
@@ -102,8 +102,7 @@ def page_meta(*, title, description="", path="", image=None, noindex=False, feed
         "title": title,
         "description": description or settings.NEWSROOM_SITE["tagline"],
         "canonical": jsonld.absolute(path) if path else "",
-        "image": jsonld.image_url(image) if image else "",
-        "image_alt": image.alt_text if image else "",
+        **social_card.page_image(image),
         "noindex": noindex,
         "feeds": feeds if feeds is not None else site_feeds(),
         "og_type": extra.pop("og_type", "website"),

@@ -48,6 +48,16 @@ def _env_int(name, default):
         _refuse(f"{name}={value!r} is not a whole number.")
 
 
+def _env_size(name, default):
+    value = os.environ.get(name)
+    if not value:
+        return default
+    width, _, height = value.partition("x")
+    if not (width.isdigit() and height.isdigit()):
+        _refuse(f"{name}={value!r} is not a size; use WIDTHxHEIGHT in pixels, e.g. 1200x630.")
+    return int(width), int(height)
+
+
 DEBUG = _env_bool("DEBUG")
 
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
@@ -333,6 +343,10 @@ NEWSROOM_SITE = {
     # publishing company is named apart.
     "publisher": os.environ.get("SITE_PUBLISHER") or _site_name,
     "publisher_url": os.environ.get("SITE_PUBLISHER_URL", SITE_URL),
+    # What shared links show for a page or story without a picture (`articles.social_card`):
+    # empty for a card drawn with the site's name.
+    "social_image": os.environ.get("SITE_SOCIAL_IMAGE", ""),
+    "social_image_size": _env_size("SITE_SOCIAL_IMAGE_SIZE", (1200, 630)),
     "footer_links": [
         {"label": "Corrections", "url": "/corrections/"},
         {"label": "RSS", "url": "/feeds/latest/rss/"},
