@@ -601,6 +601,9 @@ class Article(models.Model):
 
     objects = ArticleQuerySet.as_manager()
 
+    # The times at which a published story appears on or leaves the public site by itself.
+    SCHEDULE_FIELDS = ("publish_at", "embargo_until", "expires_at")
+
     class Meta:
         ordering = ["-publish_at", "-id"]
         verbose_name = _("article")
@@ -686,6 +689,15 @@ class Article(models.Model):
             and (self.embargo_until is None or self.embargo_until <= now)
             and (self.expires_at is None or self.expires_at > now)
         )
+
+    @property
+    def go_live_at(self):
+        """When readers first may see it: its publish time, or its embargo's end if later."""
+        if self.publish_at is None:
+            return None
+        if self.embargo_until and self.embargo_until > self.publish_at:
+            return self.embargo_until
+        return self.publish_at
 
     @property
     def is_scheduled(self):
