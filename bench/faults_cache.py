@@ -1,3 +1,4 @@
+# ruff: noqa: S603, S607 - a fault drill: it starts its own fixed commands.
 """Redis faults under reader load: how soon the page cache comes back, and stale reads.
 
 Runs on its own: a throwaway SQLite newsroom (the demo content), a redis-server of its own
@@ -190,7 +191,7 @@ def main():
     ).stdout.strip()
     gunicorn_log = open(work / "gunicorn.log", "w")  # noqa: SIM115 - closed at the end
     server = subprocess.Popen(
-        [python, "-m", "gunicorn", "newsroom.wsgi", "--workers", "2", "--bind", f"127.0.0.1:{port}"],
+        [python, "-m", "gunicorn", "newsroom.wsgi", "-w", "2", "-b", f"127.0.0.1:{port}"],
         cwd=project,
         env=env,
         stderr=gunicorn_log,
@@ -265,7 +266,8 @@ def main():
             "  hit rate back above 90%: "
             + (f"{recovered:.1f} s after Redis returned" if recovered is not None else "never")
         )
-        warnings = sum("Page cache" in line for line in open(work / "gunicorn.log"))
+        with open(work / "gunicorn.log") as output:
+            warnings = sum("Page cache" in line for line in output)
         print(f"\nPage-cache log lines in gunicorn's output, both scenarios: {warnings}")
     finally:
         os.killpg(server.pid, signal.SIGTERM)
