@@ -666,8 +666,14 @@ class Article(models.Model):
         self.reading_time = (
             max(1, math.ceil(self.word_count / WORDS_PER_MINUTE)) if self.word_count else 0
         )
+        derived = {"word_count", "reading_time", "modified_at"}
+        if self.status == self.Status.PUBLISHED and self.first_published_at is None:
+            # Saved as published by a script or an importer: first published at its go-live
+            # (the workflow sets it the same way), so it reaches the news sitemap then.
+            self.first_published_at = self.go_live_at
+            derived.add("first_published_at")
         if update_fields := kwargs.get("update_fields"):
-            kwargs["update_fields"] = {*update_fields, "word_count", "reading_time", "modified_at"}
+            kwargs["update_fields"] = {*update_fields, *derived}
         super().save(*args, **kwargs)
         if previous_path:
             self._remember_old_path(previous_path)

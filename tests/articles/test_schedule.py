@@ -86,7 +86,6 @@ def save_story(site, **times):
         body="<p>The ceasefire holds from noon.</p>",
         **times,
     )
-    story.first_published_at = story.go_live_at
     story.save()
     Byline.objects.create(article=story, author=site["ana"], position=0)
     story.tags.add("Diplomacy")
