@@ -375,16 +375,19 @@ def _window(cached, cache_key, now):
     ``cache_key`` belongs to the schedule generation read before anything else in this
     request: a save committed after the database was read here moves that generation, so
     a window written under it is never read again."""
-    if cached is not None and (cached[1] is None or cached[1] > now.timestamp()):
-        return cached
+    moment = now.timestamp()
+    if cached is not None:
+        last, upcoming, read_at = cached
+        if (upcoming is None or upcoming > moment) and moment < read_at + SCHEDULE_RECHECK_SECONDS:
+            return last, upcoming
     try:
-        window = schedule_window(now)
+        last, upcoming = schedule_window(now)
     except (DatabaseError, InterfaceError) as exc:
         # The database is away: keep serving stored pages within their own lifetime.
         logger.warning("Could not read the schedule: %s", exc)
-        return (None, None)
-    cache.set(cache_key, window, SCHEDULE_RECHECK_SECONDS)
-    return window
+        return None, None
+    cache.set(cache_key, (last, upcoming, moment), SCHEDULE_RECHECK_SECONDS)
+    return last, upcoming
 
 
 # The middleware ---------------------------------------------------------------------------------
