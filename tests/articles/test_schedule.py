@@ -204,7 +204,7 @@ def database_url_of_this_test():
 
 
 @pytest.mark.skipif(not redis_reachable(), reason="needs Redis (TEST_REDIS_URL)")
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_story_scheduled_in_another_process_goes_live_here_at_its_second(client, monkeypatch):
     """Another process saves a story to go live soon; this one has its pages cached and a
     schedule read before that save: at the story's second, no page here is served stale."""
