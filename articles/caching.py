@@ -192,10 +192,6 @@ class CacheBreaker:
         self.last_error = ""
         self.unwritten = set()  # generation keys a purge could not move
 
-    @property
-    def is_open(self):
-        return self.open_since is not None
-
     def available(self):
         return self.open_since is None or time.monotonic() >= self.retry_at
 
@@ -518,6 +514,8 @@ class PageCacheMiddleware:
             _public_headers(response, sorted({*response.cache_keys, SITE}), min(seconds, browser))
 
     def _write(self, page_key, found, rendered_at, response):
+        """Store the page unless something it shows changed while it rendered; set its
+        headers either way. ``found`` is what was read from the cache as the request began."""
         keys = sorted({*response.cache_keys, SITE})
         now = timezone.now()
         generation_keys = [_generation_key(k) for k in keys]
