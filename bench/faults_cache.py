@@ -182,13 +182,17 @@ def main():
     manage("migrate", "--noinput", "-v0")
     manage("load_demo", capture=True)
     manage("collectstatic", "--noinput", "-v0")
-    story_path = manage(
-        "shell",
-        "-c",
-        "from articles.models import Article; a = Article.objects.published().first(); "
-        f"a.headline = {OLD!r}; a.save(); print(a.get_absolute_url())",
-        capture=True,
-    ).stdout.strip().splitlines()[-1]
+    story_path = (
+        manage(
+            "shell",
+            "-c",
+            "from articles.models import Article; a = Article.objects.published().first(); "
+            f"a.headline = {OLD!r}; a.save(); print(a.get_absolute_url())",
+            capture=True,
+        )
+        .stdout.strip()
+        .splitlines()[-1]
+    )
     gunicorn_log = open(work / "gunicorn.log", "w")  # noqa: SIM115 - closed at the end
     server = subprocess.Popen(
         [python, "-m", "gunicorn", "newsroom.wsgi", "-w", "2", "-b", f"127.0.0.1:{port}"],
