@@ -21,14 +21,13 @@ TEMPLATE = "articles/article_detail.html"
 
 
 def render_preview(request, article, *, label, revision=None):
-    from .views import article_context, story_markup
+    from .views import article_context
 
     context = article_context(article, request, is_preview=True)
     if revision is not None:
         context.update(revision_relations(article, revision))
         if isinstance(context.get("meta"), dict):
             context["meta"]["tags"] = [tag.name for tag in context["tags"]]
-        context["story"] = story_markup(context)
     context["preview_label"] = label
     return no_store(render(request, TEMPLATE, context))
 

@@ -30,7 +30,7 @@ urlpatterns = [
         _sitemap_view(sitemap_views.sitemap, sitemaps=article_sitemaps.sitemaps),
         name="sitemap_section",
     ),
-    path("authors/", include("authors.urls")),
+    path("", include("authors.urls")),
     path("preview/", include("articles.preview_urls")),
     path("", include("articles.urls")),
 ]
