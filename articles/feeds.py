@@ -17,13 +17,14 @@ from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed, Enclosure, Rss201rev2Feed
 from django.utils.html import strip_tags
 from django.utils.translation import gettext
-from django.views.decorators.http import conditional_page, require_safe
+from django.views.decorators.http import conditional_page
 from taggit.models import Tag
 
 from . import jsonld, listings
 from .bylines import byline_text, credited_authors
 from .caching import FEEDS, add_cache_keys, section_key, tag_key
 from .models import Section
+from .views import reader_page
 
 FEED_LENGTH = 30
 
@@ -236,7 +237,7 @@ def feed_view(feed_class, key=None):
     """
     feed = feed_class()
 
-    @require_safe
+    @reader_page
     @conditional_page
     def view(request, **kwargs):
         response = feed(request, **kwargs)

@@ -12,16 +12,18 @@ from itertools import chain
 
 from django import forms
 from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
 from django.db import connection
-from django.db.models import OuterRef, Subquery, prefetch_related_objects
+from django.db.models import Exists, OuterRef, prefetch_related_objects
 from django.http import Http404, HttpResponse, HttpResponsePermanentRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import conditional_page, require_safe
-from taggit.models import Tag
+from taggit.models import Tag, TaggedItem
 
 from . import jsonld, listings
 from .bylines import credited_authors
@@ -61,6 +63,13 @@ from .search import (
 BREAKING_HOURS = getattr(settings, "NEWSROOM_BREAKING_HOURS", 6)
 NEWS_SITEMAP_HOURS = 48
 RELATED_LIMIT = 4
+
+
+def reader_page(view):
+    """A public page: GET and HEAD only, anything else a 405 with an `Allow` header. Exempt
+    from the CSRF check, which would otherwise answer a POST with a 403 first: it takes no
+    form, so there is nothing to protect."""
+    return csrf_exempt(require_safe(view))
 
 
 def healthz(request):
@@ -117,7 +126,7 @@ def gone_response(request):
 # Home -----------------------------------------------------------------------------------------
 
 
-@require_safe
+@reader_page
 def home(request):
     now = timezone.now()
     lead_pk = listings.featured_id(now)
@@ -187,7 +196,7 @@ def home(request):
 # Section, tag, source -------------------------------------------------------------------------
 
 
-@require_safe
+@reader_page
 def section(request, section):
     slug = section
     section = Section.objects.filter(slug=slug).first()
@@ -223,7 +232,7 @@ def paginate_live(request, stories, nothing):
     return page
 
 
-@require_safe
+@reader_page
 def tag(request, slug):
     tag = get_object_or_404(Tag, slug=slug)
     page = paginate_live(request, listings.tag_cards(tag), "No such tag.")
@@ -242,7 +251,7 @@ def tag(request, slug):
     return add_cache_keys(response, tag_key(tag), *story_keys(page.items))
 
 
-@require_safe
+@reader_page
 def source(request, slug):
     source = get_object_or_404(Source, slug=slug)
     page = paginate_live(request, listings.source_cards(source), "No such source.")
@@ -264,33 +273,38 @@ def source(request, slug):
 
 
 def related_stories(article, *, tag_ids, limit=RELATED_LIMIT):
-    """Editor-picked stories first (in their order), topped up by stories sharing a tag.
-
-    Two short queries rather than one: a single query joining "picked or sharing a tag" can
-    use no index and, at a million stories, would read every story that shares a big topic.
-    """
+    """Editor-picked stories first (in their order), topped up by the newest stories sharing a
+    tag. Two short queries rather than one: a single query joining "picked or sharing a tag"
+    can use no index and, at a million stories, would read every story of a big topic."""
     if article.pk is None:
         return []
-    live = Article.objects.published().for_cards().exclude(pk=article.pk)
-    picked_links = RelatedArticle.objects.filter(article=article.pk)
-    position = picked_links.filter(related=OuterRef("pk")).values("position")[:1]
-    stories = list(
-        live.filter(pk__in=picked_links.values("related_id"))
-        .annotate(picked_position=Subquery(position))
-        .order_by("picked_position", "-publish_at", "-id")[:limit]
-    )
-    if tag_ids:  # asked even when enough were picked: a page's query count stays fixed
-        # The newest few sharing a tag: walking the publish-time index stops after a handful
-        # of matches instead of sorting every story of a big topic.
-        sharing = (
-            Article.objects.published()
-            .filter(tags__in=tag_ids)
-            .exclude(pk__in=[article.pk, *(story.pk for story in stories)])
-            .order_by("-publish_at", "-id")
-            .values("pk")[: limit * 5]
+    live = Article.objects.published()
+    picked = [
+        link.related
+        for link in public_fetch_mode(
+            RelatedArticle.objects.filter(article=article.pk, related__in=live)
+            .select_related("related__section", "related__lead_image")
+            .defer("related__body", "related__search_vector")
+            .order_by("position", "id")[:limit]
         )
-        stories += live.filter(pk__in=sharing).order_by("-publish_at", "-id")[:limit]
-    return stories[:limit]
+    ]
+    if not tag_ids:
+        return picked
+    # Asked even when enough were picked: a page's query count stays fixed. The newest stories
+    # sharing a tag: walking the publish-time index stops after a handful of matches instead
+    # of sorting every story of a big topic.
+    tagged = TaggedItem.objects.filter(
+        content_type=ContentType.objects.get_for_model(Article),
+        object_id=OuterRef("pk"),
+        tag__in=tag_ids,
+    )
+    sharing = (
+        live.filter(Exists(tagged))
+        .exclude(pk__in=[article.pk, *(story.pk for story in picked)])
+        .order_by("-publish_at", "-id")
+        .for_cards()[:limit]
+    )
+    return [*picked, *sharing][:limit]
 
 
 def _local_iso(moment):
@@ -358,7 +372,7 @@ def article_context(article, request, *, is_preview=False):
     }
 
 
-@require_safe
+@reader_page
 def article_detail(request, section, year, month, day, slug):
     article = Article.objects.published().for_detail().filter(slug=slug).first()
     if article is None:
@@ -404,7 +418,7 @@ def _moved_or_gone(request, slug):
 # Corrections ----------------------------------------------------------------------------------
 
 
-@require_safe
+@reader_page
 def corrections(request):
     live = Article.objects.published().values("pk")
     page = paginate(
@@ -462,7 +476,7 @@ def _day_start(day):
     return timezone.make_aware(datetime.combine(day, time.min))
 
 
-@require_safe
+@reader_page
 def search_view(request):
     sections = navigation_sections()
     form = SearchForm(request.GET or None, sections=sections)
@@ -510,7 +524,7 @@ def search_view(request):
 # Machine-readable -----------------------------------------------------------------------------
 
 
-@require_safe
+@reader_page
 @conditional_page
 def news_sitemap(request):
     """Google News sitemap: stories first published in the last 48 hours (at most 1,000, the
@@ -545,7 +559,7 @@ def news_sitemap(request):
     return add_cache_keys(response, SITEMAPS)
 
 
-@require_safe
+@reader_page
 def robots_txt(request):
     lines = [
         "User-agent: *",

@@ -1,16 +1,15 @@
 from django.http import Http404
 from django.shortcuts import render
 from django.utils.translation import gettext
-from django.views.decorators.http import require_safe
 
 from articles import jsonld
 from articles.caching import add_cache_keys, author_key, story_keys
-from articles.views import feed_links, page_meta, paginate_live
+from articles.views import feed_links, page_meta, paginate_live, reader_page
 
 from .queries import author_cards, author_with_links
 
 
-@require_safe
+@reader_page
 def author_detail(request, slug):
     """An author's page: who they are, then every live story crediting them, in any role. An
     author credited on no live story has no page yet."""

@@ -13,6 +13,7 @@ from articles.caching import SITEMAPS, add_cache_keys
 
 
 def _sitemap_view(view, **options):
+    @article_views.reader_page
     @conditional_page
     def wrapped(request, **kwargs):
         return add_cache_keys(view(request, **options, **kwargs), SITEMAPS)
