@@ -1,6 +1,6 @@
 from django.urls import path, register_converter
 
-from . import feeds, views
+from .public import feeds, views
 
 
 class FixedDigits:

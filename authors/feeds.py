@@ -1,4 +1,4 @@
-"""An author's RSS and Atom feeds: the live stories crediting them (`articles.feeds` does the
+"""An author's RSS and Atom feeds: the live stories crediting them (`articles.public.feeds` does the
 rest: items, categories, enclosures, conditional GET)."""
 
 from django.conf import settings
@@ -8,7 +8,7 @@ from django.utils.html import strip_tags
 from django.utils.translation import gettext
 
 from articles.caching import author_key
-from articles.feeds import LatestFeed, atom_of, feed_view
+from articles.public.feeds import LatestFeed, atom_of, feed_view
 
 from .models import Author
 from .queries import author_feed_items, credited

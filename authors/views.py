@@ -2,9 +2,9 @@ from django.http import Http404
 from django.shortcuts import render
 from django.utils.translation import gettext
 
-from articles import jsonld
 from articles.caching import add_cache_keys, author_key, story_keys
-from articles.views import feed_links, page_meta, paginate_live, reader_page
+from articles.public import jsonld
+from articles.public.views import feed_links, page_meta, paginate_live, reader_page
 
 from .queries import author_cards, author_with_links
 

@@ -24,7 +24,7 @@ from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.utils.timezone import template_localtime
 
-from articles.bylines import byline_context, byline_text
+from articles.public.bylines import byline_context, byline_text
 
 register = template.Library()
 

@@ -9,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from articles.models import Article, ArticleSource, Byline, Correction, RelatedArticle, Section
-from articles.views import related_stories
+from articles.public.views import related_stories
 from tests.factories import make_article, make_author, make_section, make_source
 
 from .public_helpers import json_ld, make_picture

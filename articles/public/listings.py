@@ -9,7 +9,7 @@ Each is `Article.objects.published()` narrowed to its subject, with the query sh
 from django.contrib.contenttypes.models import ContentType
 from taggit.models import TaggedItem
 
-from .models import Article, ArticleSource
+from ..models import Article, ArticleSource
 
 # How many of the newest stories the home page reads to fill its section blocks.
 HOME_POOL = 200

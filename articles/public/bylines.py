@@ -8,7 +8,7 @@ each role's people in their byline order. The same phrase serves the article pag
 from django.template.loader import render_to_string
 from django.utils.translation import gettext
 
-from .models import Byline
+from ..models import Byline
 
 Role = Byline.Role
 ROLE_ORDER = tuple(Role.values)

@@ -16,8 +16,8 @@ from taggit.models import Tag
 
 from authors.models import Author
 
+from ..models import Article, Byline, Section
 from . import jsonld
-from .models import Article, Byline, Section
 
 
 class _SiteUrl:

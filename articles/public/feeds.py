@@ -20,10 +20,10 @@ from django.utils.translation import gettext
 from django.views.decorators.http import conditional_page
 from taggit.models import Tag
 
+from ..caching import FEEDS, add_cache_keys, section_key, tag_key
+from ..models import Section
 from . import jsonld, listings
 from .bylines import byline_text, credited_authors
-from .caching import FEEDS, add_cache_keys, section_key, tag_key
-from .models import Section
 from .views import reader_page
 
 FEED_LENGTH = 30
