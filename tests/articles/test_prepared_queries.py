@@ -106,22 +106,6 @@ def test_a_prepared_query_refuses_a_shape_that_is_not_a_whole_number(db):
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="prepared statements: PostgreSQL")
-def test_only_queries_asked_to_are_prepared_on_the_server(db):
-    make_article()
-    unprepared = PreparedQuery(
-        lambda at: Article.objects.published(at=at).values("id", "headline")[:3],
-        prepare=False,
-        at=datetime,
-    )
-    unprepared.rows(at=timezone.now())
-    BY_SLUG.rows(slug="x", at=timezone.now())
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT statement FROM pg_prepared_statements")
-        statements = [row[0] for row in cursor.fetchall()]
-    assert any('"headline", "articles_article"."publish_at"' in s for s in statements)
-    assert not any("LIMIT 3" in s for s in statements)
-
-
 def test_a_shape_may_leave_out_an_optional_parameter_and_use_it_in_another(db):
     query = PreparedQuery(
         lambda at, slug, by_slug: (
