@@ -23,3 +23,32 @@ document.addEventListener("DOMContentLoaded", () => {
   body.addEventListener("input", update);
   body.addEventListener("keyup", update);
 });
+
+// "X is editing this article": say every minute that this form is still open, and say
+// goodbye when the page is left, so the banner others see ends with the page, not minutes later.
+document.addEventListener("DOMContentLoaded", () => {
+  const presence = document.getElementById("nr-presence");
+  const form = presence && presence.closest("form");
+  if (!form) return;
+  const say = (left) => {
+    const body = new FormData();
+    body.append("csrfmiddlewaretoken", form.elements.csrfmiddlewaretoken.value);
+    if (left) body.append("left", "1");
+    return body;
+  };
+  const beat = () =>
+    fetch(presence.dataset.url, { method: "POST", body: say(false), credentials: "same-origin" })
+      .catch(() => {});
+  let saving = false;
+  // Saving ends (or renews) the session on the server; a goodbye racing the reload would undo it.
+  form.addEventListener("submit", () => { saving = true; });
+  window.addEventListener("pagehide", () => {
+    if (!saving) navigator.sendBeacon(presence.dataset.url, say(true));
+  });
+  window.addEventListener("pageshow", (event) => {
+    saving = false;
+    if (event.persisted) beat();  // back from the page cache: open again
+  });
+  beat();
+  setInterval(beat, Number(presence.dataset.seconds || 60) * 1000);
+});
