@@ -29,6 +29,7 @@ from .models import (
     Section,
     Source,
 )
+from .newsroom_time import describe
 
 AUTHORING_MEDIA_CSS = {"all": ["articles/admin/authoring.css"]}
 
@@ -198,7 +199,7 @@ def image_thumbnail(image, width=160):
 @admin.register(Image)
 class ImageAdmin(ProtectedShowsArticlesMixin, admin.ModelAdmin):
     form = ImageForm
-    list_display = ["thumbnail", "alt_text", "credit", "dimensions", "article_count", "created_at"]
+    list_display = ["thumbnail", "alt_text", "credit", "dimensions", "article_count", "uploaded"]
     list_display_links = ["thumbnail", "alt_text"]
     search_fields = ["alt_text", "caption", "credit", "copyright"]
     date_hierarchy = "created_at"
@@ -242,6 +243,10 @@ class ImageAdmin(ProtectedShowsArticlesMixin, admin.ModelAdmin):
             gettext("Click to set the focal point"),
             image_thumbnail(obj, width=480),
         )
+
+    @admin.display(description=_("uploaded"), ordering="created_at")
+    def uploaded(self, obj):
+        return describe(obj.created_at, relative=False)
 
     @admin.display(description=_("size"))
     def dimensions(self, obj):

@@ -392,3 +392,38 @@ def test_each_submission_moves_the_story_to_the_back_of_the_review_queue(journal
         workflow.submit(article, by=journalist)
     article.refresh_from_db()
     assert article.submitted_at == again
+
+
+def test_internal_notes_write_times_as_the_rest_of_the_admin(client, editor):
+    from articles.models import InternalNote
+
+    article = make_article()
+    with time_machine.travel(datetime(2026, 6, 16, 8, 7, tzinfo=UTC)):
+        InternalNote.objects.create(article=article, author=editor, text="Check the name.")
+        client.force_login(editor)
+        page = client.get(change_url(article)).text
+    notes = page[page.index('id="internal_notes-group"') :]
+    notes = notes[: notes.index("</fieldset>")]
+    assert "Tue 16 Jun, 10:07 CEST" in notes
+    # The empty row for a new note has no time yet, and no time in another style anywhere.
+    assert "a.m." not in notes and "p.m." not in notes
+    assert "16 Jun 2026" not in notes
+
+
+def test_history_names_steps_in_the_workflows_words(client, journalist, editor):
+    article = make_article(status=Status.DRAFT, created_by=journalist, section=None)
+    from articles.models import Section
+
+    article.section = Section.objects.create(name="World", slug="world")
+    article.save()
+    workflow.submit(article, by=journalist)
+    workflow.return_to_writer(article, by=editor, note="Shorter.")
+    workflow.submit(article, by=journalist)
+    workflow.publish(article, by=editor, at=timezone.now() + timedelta(hours=3))
+    client.force_login(editor)
+    history = client.get(reverse("admin:articles_article_history", args=[article.pk])).text
+    form = client.get(change_url(article)).text
+    for page in (history, form):
+        assert "Returned to writer" in page and "Scheduled" in page
+        assert "In review → Draft" not in page and "In review → Published" not in page
+    assert "Submitted for review" in history

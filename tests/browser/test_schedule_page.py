@@ -11,7 +11,9 @@ from .story import written_and_submitted
 pytestmark = pytest.mark.browser
 
 
-def test_the_pickers_are_styled_open_by_their_field_and_speak_one_format(new_page, shoot, screenshot_dir):
+def test_the_pickers_are_styled_open_by_their_field_and_speak_one_format(
+    new_page, shoot, screenshot_dir
+):
     article = written_and_submitted()
     editor = new_page("editor")
     editor.goto(f"/admin/articles/article/{article.pk}/transition/schedule/")

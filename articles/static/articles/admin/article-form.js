@@ -52,3 +52,28 @@ document.addEventListener("DOMContentLoaded", () => {
   beat();
   setInterval(beat, Number(presence.dataset.seconds || 60) * 1000);
 });
+
+// A text with a limit (the headline) shows its length while the journalist types. Over the
+// limit the count says by how much and the browser keeps the form until it is shortened;
+// nothing is cut (no maxlength: a pasted headline stays whole).
+document.addEventListener("DOMContentLoaded", () => {
+  for (const field of document.querySelectorAll("textarea[data-max-length]")) {
+    const counter = document.getElementById(`${field.id}_length`);
+    if (!counter) continue;
+    const max = Number(field.dataset.maxLength);
+    const fill = (template, values) =>
+      template.replace(/\{(\w+)\}/g, (match, key) => (key in values ? values[key] : match));
+    const update = () => {
+      // Counted as the server counts: runs of spaces are one space, in characters, not units.
+      const length = [...field.value.trim().split(/\s+/).join(" ")].length;
+      const over = length - max;
+      counter.textContent = fill(counter.dataset.template, { length, max });
+      counter.classList.toggle("nr-over", over > 0);
+      const message = over > 0 ? fill(field.dataset.over, { length, max, over }) : "";
+      if (over > 0) counter.textContent += ` — ${message}`;
+      field.setCustomValidity(message);
+    };
+    field.addEventListener("input", update);
+    update();
+  }
+});
