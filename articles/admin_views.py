@@ -183,13 +183,14 @@ def side_by_side(article, base, name, label, mine):
     """One field both sides changed: their value and mine, each marked against the start."""
     theirs = revisions.article_value(article, name)
     start = revisions.revision_value(base, name) if base else None
-    if name == "body":
-        text = revisions.readable_text
-        theirs_html = revisions.word_diff(text(start), text(theirs)) if base else text(theirs)
-        mine_html = revisions.word_diff(text(start), text(mine)) if base else text(mine)
-    elif name in revisions.TEXT_FIELDS:
-        theirs_html = revisions.word_diff(start, theirs) if base else theirs
-        mine_html = revisions.word_diff(start, mine) if base else mine
+    # Each side as it would read, its own new words marked against where both started.
+    if name in revisions.TEXT_FIELDS:
+        text = revisions.readable_text if name == "body" else str
+        start_text = text(start or "")
+        theirs_html = revisions.word_diff(start_text, text(theirs or ""), removed=False)
+        mine_html = revisions.word_diff(start_text, text(mine or ""), removed=False)
+        if base is None:
+            theirs_html, mine_html = text(theirs or ""), text(mine or "")
     else:
         theirs_html, mine_html = _shown(name, theirs), _shown(name, mine)
     return {"name": name, "label": label, "theirs": theirs_html, "mine": mine_html}

@@ -239,8 +239,12 @@ def readable_text(value):
     return text.strip()
 
 
-def word_diff(old, new):
-    """Safe HTML: ``old`` → ``new`` word by word, removals in <del>, additions in <ins>."""
+def word_diff(old, new, *, removed=True):
+    """Safe HTML: ``old`` → ``new`` word by word, removals in <del>, additions in <ins>.
+
+    ``removed=False`` leaves removals out: ``new`` as it reads, its new words marked.
+    """
+    show_removed = removed
     a, b = _TOKEN.findall(old or ""), _TOKEN.findall(new or "")
     matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
     segments = []  # [removed, added, unchanged] runs, in order
@@ -262,7 +266,7 @@ def word_diff(old, new):
             segments.append([removed, added, ""])
     parts = []
     for removed, added, unchanged in segments:
-        if removed:
+        if removed and show_removed:
             parts.append(format_html("<del>{}</del>", removed))
         if added:
             parts.append(format_html("<ins>{}</ins>", added))

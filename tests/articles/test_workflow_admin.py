@@ -427,3 +427,14 @@ def test_history_names_steps_in_the_workflows_words(client, journalist, editor):
         assert "Returned to writer" in page and "Scheduled" in page
         assert "In review → Draft" not in page and "In review → Published" not in page
     assert "Submitted for review" in history
+
+
+def test_a_story_one_may_only_read_shows_its_body_as_text_not_html_source(client, journalist):
+    other = make_user("Journalist", username="maya", first_name="Maya", last_name="Okafor")
+    article = make_article(
+        status=Status.IN_REVIEW, created_by=other, body="<p>Dock workers <em>resumed</em>.</p>"
+    )
+    client.force_login(journalist)
+    page = client.get(change_url(article)).text
+    assert "&lt;p&gt;" not in page
+    assert '<div class="newsroom-body-read"><p>Dock workers <em>resumed</em>.</p></div>' in page
