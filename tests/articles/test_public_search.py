@@ -280,15 +280,17 @@ def test_reader_and_editor_searches_go_through_the_full_text_index(db):
     from articles import search as reader_search
 
     readers = (
-        Article.objects.filter(search_vector=SearchQuery("harbour", config="english"))
+        Article.objects.alias(indexed=reader_search.VectorAndYear())
+        .filter(indexed=SearchQuery("harbour", config="english") & reader_search.InYears(2026))
         .order_by()
         .values("pk")
     )
     editors = reader_search.editor_search(Article.objects.order_by().values("pk"), "harb")
     with connection.cursor() as cursor:
         cursor.execute("SET LOCAL enable_seqscan = off")
+        # The query's expression must be the index's, to the last cast, for it to be used.
         for queryset in (readers, editors):
-            assert "articles_article_search_vector_gin" in queryset.explain()
+            assert "articles_article_search_by_year_gin" in queryset.explain()
 
 
 @pytest.mark.postgres
@@ -423,3 +425,39 @@ def test_postgres_rebuilding_every_vector_finds_a_story_indexed_the_old_way(clie
     call_command("rebuild_search_vectors", stdout=out)
     assert "Rebuilt the search vectors of 1 story." in out.getvalue()
     assert headlines(search(client, q="harbour")) == ["Port news"]
+
+
+@pytest.mark.postgres
+@on_postgres
+def test_postgres_older_matches_are_read_when_the_newest_two_years_hold_too_few(
+    client, db, monkeypatch, settings
+):
+    from datetime import UTC, datetime
+
+    settings.NEWSROOM_PAGE_SIZE = 10
+    monkeypatch.setattr("articles.search.SEARCH_POOL", 3)
+    now = timezone.now()
+    this_year = now.year
+    for name, year, month in (
+        ("Glacier this year", this_year, 1),
+        ("Glacier last year", this_year - 1, 6),
+        ("Glacier three years back", this_year - 3, 9),
+        ("Glacier glacier glacier long ago", this_year - 5, 2),
+        ("Glacier longest ago", this_year - 6, 2),
+    ):
+        make_article(headline=name, publish_at=datetime(year, month, 1, 12, tzinfo=UTC))
+    # The newest three, across the two years read first and the rest; most relevant first.
+    assert sorted(headlines(search(client, q="glacier"))) == [
+        "Glacier last year",
+        "Glacier this year",
+        "Glacier three years back",
+    ]
+    assert headlines(search(client, q="glacier", until=f"{this_year - 4}-12-31")) == [
+        "Glacier glacier glacier long ago",
+        "Glacier longest ago",
+    ]
+    since = f"{this_year - 1}-01-01"
+    assert sorted(headlines(search(client, q="glacier", since=since))) == [
+        "Glacier last year",
+        "Glacier this year",
+    ]
