@@ -260,9 +260,9 @@ def search_page(request, query, *, section=None, since=None, until=None):
     """The page of ``?page=`` of live stories matching ``query``, in ``section`` and published
     from ``since`` and before ``until`` (aware datetimes) when given.
 
-    On PostgreSQL one query ranks the newest SEARCH_POOL matches (ids and ranks only), and a
-    second reads the page's stories by id with their highlighted passages. Elsewhere, newest
-    first by substring match."""
+    On PostgreSQL the newest SEARCH_POOL matches are found and ranked (ids and ranks only,
+    `_newest_matches`), then the page's stories are read by id with their highlighted
+    passages. Elsewhere, newest first by substring match."""
     at = timezone.now()
     stories = _narrowed(Article.objects.published(at=at), section, since, until)
     if not uses_full_text():
