@@ -260,6 +260,18 @@ def _try_cache(action, call, *args):
     return None
 
 
+def fragments(keys):
+    """{key: rendered fragment} of ``keys`` found in the shared cache; {} while it is out
+    (a page then draws its fragments itself)."""
+    return (_try_cache("reading fragments", cache.get_many, keys) or {}) if keys else {}
+
+
+def keep_fragments(rendered, seconds):
+    """Store {key: rendered fragment} in the shared cache, if it answers."""
+    if rendered:
+        _try_cache("storing fragments", cache.set_many, rendered, seconds)
+
+
 def cache_health(*, check=True):
     """The page cache's state, for `/healthz` and the dashboard.
 

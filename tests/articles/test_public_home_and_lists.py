@@ -7,8 +7,9 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from articles.models import Article, Correction
-from tests.factories import make_article, make_section, make_source
+from articles.models import Article, Correction, Section
+from authors.models import Author
+from tests.factories import make_article, make_author, make_section, make_source
 
 SITEMAP = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
 NEWS = "{http://www.google.com/schemas/sitemap-news/0.9}"
@@ -188,3 +189,33 @@ def test_the_navigation_marks_the_current_section_and_follows_a_rename(
     with django_capture_on_commit_callbacks(execute=True):  # the purge runs after commit
         world.save()
     assert ">International</a>" in client.get(reverse("articles:home")).content.decode()
+
+
+def card_templates(response):
+    return [t.name for t in response.templates if t.name == "includes/card.html"]
+
+
+def test_a_lists_cards_are_drawn_once_then_read_from_the_cache(client, db):
+    section = make_section("World", slug="world")
+    for n in range(3):
+        make_article(headline=f"Story {n}", section=section, authors=[make_author()])
+    assert len(card_templates(client.get("/world/"))) == 3
+    again = client.get("/world/")
+    assert card_templates(again) == []
+    assert "Story 2" in again.content.decode()
+
+
+def test_a_cached_card_shows_a_new_headline_section_name_and_author_name(client, db):
+    # Changed behind the models' backs (no save, no signal, no new modification time): a
+    # card's cache key is what it shows, so the next list draws it again.
+    section = make_section("World", slug="world")
+    ana = make_author("Ana Lee")
+    story = make_article(headline="Old headline", kicker="", section=section, authors=[ana])
+    assert 'card__kicker">World<' in client.get("/world/").content.decode()
+    Article.objects.filter(pk=story.pk).update(headline="New headline")
+    Section.objects.filter(pk=section.pk).update(name="International")
+    Author.objects.filter(pk=ana.pk).update(name="Ana Lee-Park")
+    listing = client.get("/world/").content.decode()
+    assert "New headline" in listing and "Old headline" not in listing
+    assert 'card__kicker">International<' in listing
+    assert ">Ana Lee-Park<" in listing and ">Ana Lee<" not in listing
