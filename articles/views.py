@@ -12,10 +12,9 @@ from xml.sax.saxutils import escape as xml_escape
 from django import forms
 from django.conf import settings
 from django.core.signals import setting_changed
-from django.db import connection
 from django.db.models import OuterRef, Subquery, prefetch_related_objects
 from django.dispatch import receiver
-from django.http import Http404, HttpResponse, HttpResponsePermanentRedirect, JsonResponse
+from django.http import Http404, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -63,20 +62,6 @@ from .search import (
 # A live story whose kicker is "Breaking" shows the home page banner for this many hours.
 BREAKING_HOURS = getattr(settings, "NEWSROOM_BREAKING_HOURS", 6)
 NEWS_SITEMAP_HOURS = 48
-
-
-def healthz(request):
-    """200 when the database answers, 503 when it does not. Never cached."""
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
-            cursor.fetchone()
-    except Exception as exc:  # noqa: BLE001 - any database failure means "not healthy"
-        response = JsonResponse({"status": "error", "database": type(exc).__name__}, status=503)
-    else:
-        response = JsonResponse({"status": "ok", "database": "ok"})
-    response["Cache-Control"] = "no-store"
-    return response
 
 
 # Helpers ------------------------------------------------------------------------------------

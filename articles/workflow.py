@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from . import tasks
+from .golive import go_live_at
 from .models import Article, ArticleEvent, Byline
 
 Status = Article.Status
@@ -271,15 +272,6 @@ def perform(action, article, *, by, note="", at=None):
 
 
 # Helpers --------------------------------------------------------------------------------------
-
-
-def go_live_at(article):
-    """When readers first may see a published article: its publish time or its embargo."""
-    if article.publish_at is None:
-        return None
-    if article.embargo_until and article.embargo_until > article.publish_at:
-        return article.embargo_until
-    return article.publish_at
 
 
 def _forget_unseen_publication(article, now):

@@ -274,6 +274,8 @@ if _email_backend.endswith("smtp.EmailBackend"):
         "username": os.environ.get("EMAIL_HOST_USER", ""),
         "password": os.environ.get("EMAIL_HOST_PASSWORD", ""),
         "use_tls": _env_bool("EMAIL_USE_TLS"),
+        # Shorter than a side effect's lease (below), so a hung server cannot outlast it.
+        "timeout": _env_int("EMAIL_TIMEOUT", 30),
     }
 MAILERS = {"default": {"BACKEND": _email_backend, "OPTIONS": _email_options}}
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "newsroom@localhost")
@@ -339,6 +341,11 @@ NEWSROOM_PURGE_BACKEND = os.environ.get(
     "PURGE_BACKEND", "articles.caching.HttpPurgeBackend" if NEWSROOM_PURGE_URLS else ""
 )
 NEWSROOM_PURGE_HEADER = os.environ.get("PURGE_HEADER", "Surrogate-Key")
+
+# The task worker (`manage.py run_worker`, `articles.tasks`): how long a claim on a side effect
+# lasts before another worker may take it over, and how often the worker sweeps the outbox.
+NEWSROOM_SIDE_EFFECT_LEASE_SECONDS = _env_int("SIDE_EFFECT_LEASE_SECONDS", 300)
+NEWSROOM_WORKER_SWEEP_SECONDS = _env_int("WORKER_SWEEP_SECONDS", 60)
 
 TAGGIT_CASE_INSENSITIVE = True
 

@@ -7,6 +7,7 @@ from django.urls import include, path, re_path
 from django.views.decorators.http import conditional_page
 from django.views.static import serve
 
+from articles import health
 from articles import sitemaps as article_sitemaps
 from articles import views as article_views
 from articles.caching import SITEMAPS, add_cache_keys
@@ -22,7 +23,7 @@ def _sitemap_view(view, **options):
 
 urlpatterns = [
     path("admin/", admin.site.urls),
-    path("healthz", article_views.healthz, name="healthz"),
+    path("healthz", health.healthz, name="healthz"),
     path("robots.txt", article_views.robots_txt, name="robots_txt"),
     path("sitemap.xml", _sitemap_view(article_sitemaps.index), name="sitemap"),
     path(
