@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 HOST ?= 127.0.0.1
 
-.PHONY: run serve install install-dev test lint format bench check-python clean
+.PHONY: run serve install install-dev test lint format bench faults check-python clean
 
 check-python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 12) else "Newsroom needs Python 3.12 or newer; found " + sys.version.split()[0] + ". Set PYTHON=python3.12.")'
@@ -23,13 +23,14 @@ install: $(VENV)/.runtime
 
 install-dev: $(VENV)/.dev
 
-# Install, migrate, load the demo newsroom, then serve it with the task worker beside it.
+# Install, migrate, load the demo newsroom, then serve it with the task worker beside it
+# (restarted if it ever exits; it waits out database outages by itself).
 run: install
 	DEBUG=$${DEBUG:-1} $(PY) manage.py migrate --noinput
 	DEBUG=$${DEBUG:-1} SITE_URL=$${SITE_URL:-http://$(HOST):$(PORT)} $(PY) manage.py load_demo
 	@echo "Serving on http://$(HOST):$(PORT)/  (admin: http://$(HOST):$(PORT)/admin/)  Ctrl-C stops."
 	@DEBUG=$${DEBUG:-1} SITE_URL=$${SITE_URL:-http://$(HOST):$(PORT)} bash -c 'trap "kill 0" EXIT INT TERM; \
-		$(PY) manage.py db_worker --interval 1 & \
+		while :; do $(PY) manage.py run_worker --interval 1; echo "Task worker exited; restarting it." >&2; sleep 1; done & \
 		$(PY) manage.py runserver --noreload $(HOST):$(PORT)'
 
 # The browser tests (tests/browser, marked `browser`) drive Debian's Chromium; without it they
@@ -62,6 +63,12 @@ format: install-dev
 
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache
+
+# Faults on purpose against a throwaway PostgreSQL and Redis: the worker through outages,
+# side effects with the worker killed at random. FAULTS_ARGS=--quick shortens the long outages.
+faults: install
+	$(PY) bench/faults.py $(FAULTS_ARGS)
+	@if [ -f bench/faults_cache.py ]; then $(PY) bench/faults_cache.py; fi
 
 # The public pages against the framework floor, uncached and cached (PostgreSQL, Redis, wrk).
 # BENCH_COUNT=10000 articles by default; see bench/README.md for the other knobs.

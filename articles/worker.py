@@ -75,6 +75,7 @@ class Supervisor:
             try:
                 self.step()
             except tasks.DATABASE_ERRORS as exc:
+                logger.debug("Worker round failed", exc_info=True)
                 if outage_started is None:
                     outage_started = time.monotonic()
                     logger.warning("Database unavailable; the worker waits for it: %s", exc)
