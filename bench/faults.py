@@ -152,6 +152,17 @@ class WorkerProcess:
                 self.kill()
 
 
+def wait_for_heartbeat():
+    """Until the worker has started and beaten once: an outage before that tests nothing."""
+    from articles.models import WorkerHeartbeat
+
+    deadline = time.monotonic() + 60
+    while not WorkerHeartbeat.objects.exists():
+        if time.monotonic() > deadline:
+            sys.exit("The worker did not start.")
+        time.sleep(0.1)
+
+
 # Scenarios -------------------------------------------------------------------------------------
 
 
@@ -217,36 +228,27 @@ def kills(worker, env, *, publishes, kill_count, seed, smtp, purges, lease):
         )
     smtp.messages.clear()
     purges.keys.clear()
-    pace = 0.15
-    span = publishes * pace
-    kill_at = sorted(rng.uniform(0.5, span + 2) for _ in range(kill_count))
-    catch_ups = []
-
-    def killer():
-        started = time.monotonic()
-        for moment in kill_at:
-            time.sleep(max(0, started + moment - time.monotonic()))
+    # Kill after random publications, a random moment later: while its effects are in flight.
+    kill_after = set(rng.sample(range(publishes), kill_count))
+    catch_up = None
+    for number, story in enumerate(stories):
+        workflow.publish(story, by=editor)
+        if number in kill_after:
+            time.sleep(rng.uniform(0, 0.3))
             worker.kill()
             worker.start()
-            # What an operator did by hand before: it must not duplicate the worker's work.
-            catch_ups.append(
-                subprocess.Popen(
+            if catch_up is None or catch_up.poll() is not None:
+                # What an operator did by hand before: it must not repeat the worker's work.
+                catch_up = subprocess.Popen(
                     [sys.executable, "manage.py", "run_side_effects"],
                     cwd=ROOT,
                     env=env,
                     stdout=subprocess.DEVNULL,
                     stderr=subprocess.DEVNULL,
                 )
-            )
-
-    thread = threading.Thread(target=killer)
-    thread.start()
-    for story in stories:
-        workflow.publish(story, by=editor)
-        time.sleep(pace)
-    thread.join()
-    for process in catch_ups:
-        process.wait()
+        time.sleep(0.1)
+    if catch_up is not None:
+        catch_up.wait()
 
     # Rows a killed worker held come back when their lease ends, at the next sweep.
     deadline = time.monotonic() + lease + 60
@@ -267,7 +269,7 @@ def kills(worker, env, *, publishes, kill_count, seed, smtp, purges, lease):
     states = Counter(rows.values_list("state", flat=True))
     return {
         "stories": publishes,
-        "kills": len(kill_at),
+        "kills": len(kill_after),
         "mails_lost": len(expected - set(mails)),
         "mails_duplicated": sum(count - 1 for count in mails.values()),
         "mails_received": sum(mails.values()),
@@ -344,6 +346,7 @@ def main():
         call_command("migrate", verbosity=0)
         worker = WorkerProcess(env, log)
         worker.start()
+        wait_for_heartbeat()
 
         if not options.skip_outages:
             durations = [min(d, 5) for d in OUTAGES] if options.quick else OUTAGES
