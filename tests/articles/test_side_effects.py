@@ -302,7 +302,7 @@ def test_a_resent_email_carries_the_same_message_id(newsroom, purged):
     assert tasks.idempotency_key(other) != tasks.idempotency_key(row)
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_completion_the_database_refused_is_written_when_it_returns(monkeypatch, purged):
     writer = make_user("Journalist")
     article = make_article(publish_at=NOW, created_by=writer, authors=[writer.author_profile])

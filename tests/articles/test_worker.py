@@ -63,7 +63,11 @@ def test_a_worker_round_beats_and_sweeps_what_no_task_woke_up(settings):
     # A side effect whose wake-up task failed or was never queued (the outbox row is the truth).
     row = SideEffect.objects.create(article=article, kind=tasks.PURGE, key="purge:lost")
     supervisor = Supervisor()
-    with mock.patch("articles.caching.purge_keys") as purge:
+    with (
+        mock.patch("articles.caching.purge_keys") as purge,
+        # It would close the test's transaction: outside tests it only drops a dead connection.
+        mock.patch("articles.worker.close_old_connections"),
+    ):
         supervisor.step()
     row.refresh_from_db()
     assert row.state == SideEffect.State.DONE
