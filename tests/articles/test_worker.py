@@ -200,7 +200,7 @@ def test_the_worker_process_survives_postgresql_stopping_and_works_again_when_it
     manage = [sys.executable, "manage.py"]
     subprocess.run([*manage, "migrate", "-v0"], cwd=ROOT, env=env, check=True)
     worker = subprocess.Popen(
-        [*manage, "run_worker", "--interval", "0.2"],
+        [*manage, "run_worker", "--interval", "0.2", "--no-reload"],
         cwd=ROOT,
         env=env,
         stdout=subprocess.DEVNULL,

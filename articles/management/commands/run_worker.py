@@ -2,9 +2,13 @@
 database outages, with a heartbeat and its own sweep of the outbox (`articles.worker`)."""
 
 import logging
+import os
+from argparse import BooleanOptionalAction
 
+from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.tasks import DEFAULT_TASK_BACKEND_ALIAS
+from django.utils.autoreload import DJANGO_AUTORELOAD_ENV, run_with_reloader
 
 from articles.worker import Supervisor
 
@@ -28,13 +32,24 @@ class Command(BaseCommand):
             help="Queues to run, separated by commas (default: 'default').",
         )
         parser.add_argument("--backend", default=DEFAULT_TASK_BACKEND_ALIAS, dest="backend_name")
+        parser.add_argument(
+            "--reload",
+            action=BooleanOptionalAction,
+            default=settings.DEBUG,
+            help="Restart on code changes, for development (default: DEBUG).",
+        )
 
-    def handle(self, *args, interval, queue_name, backend_name, **options):
+    def handle(self, *args, interval, queue_name, backend_name, reload, **options):
         # The library's worker says "starting" and "no more tasks" on each round of the loop.
         library = logging.getLogger("django_tasks_db")
         library.setLevel(max(library.getEffectiveLevel(), logging.WARNING))
         supervisor = Supervisor(
             interval=interval, backend_name=backend_name, queues=queue_name.split(",")
         )
-        supervisor.install_signal_handlers()
-        supervisor.serve()
+        if not reload:
+            supervisor.install_signal_handlers()
+            supervisor.serve()
+            return
+        if os.environ.get(DJANGO_AUTORELOAD_ENV) == "true":
+            supervisor.install_signal_handlers()  # in the child that does the work
+        run_with_reloader(supervisor.serve)
