@@ -20,7 +20,8 @@ truth; the task is only a wake-up call:
 * a failure is kept on the row (attempts, last error) and retried with back-off; rows still
   pending well after they were due are counted on the admin dashboard;
 * every effect that can carry an idempotency key carries the row's (`idempotency_key`): an
-  e-mail's `Message-ID`, a webhook's `webhook-id`. Purges are idempotent by nature.
+  e-mail as its `Message-ID`, a webhook (when there is one) as its `webhook-id` header.
+  Purges are idempotent by nature.
 
 What this guarantees: an effect is never lost (a row leaves the outbox only as done,
 cancelled as stale, or failed after `MAX_ATTEMPTS`, shown to editors), and it is started
