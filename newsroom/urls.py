@@ -7,7 +7,7 @@ from django.urls import include, path, re_path
 from django.views.decorators.http import conditional_page
 from django.views.static import serve
 
-from articles import health
+from articles import health, social_card
 from articles import sitemaps as article_sitemaps
 from articles import views as article_views
 from articles.caching import SITEMAPS, add_cache_keys
@@ -25,6 +25,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("healthz", health.healthz, name="healthz"),
     path("robots.txt", article_views.robots_txt, name="robots_txt"),
+    path("social-card-<int:width>x<int:height>.png", social_card.card, name="social_card"),
     path("sitemap.xml", _sitemap_view(article_sitemaps.index), name="sitemap"),
     path(
         "sitemap-<section>.xml",
