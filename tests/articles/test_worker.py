@@ -100,8 +100,15 @@ def test_tasks_a_stopped_worker_left_running_are_queued_again(settings):
 # /healthz and the admin home -------------------------------------------------------------------
 
 
+@pytest.fixture
+def closed_breaker():
+    caching.breaker.reset()
+    yield
+    caching.breaker.reset()
+
+
 @pytest.mark.django_db
-def test_healthz_reports_each_dependency_and_ok_when_all_are(client):
+def test_healthz_reports_each_dependency_and_ok_when_all_are(client, closed_breaker):
     Supervisor().beat()
     response = client.get("/healthz")
     assert response.status_code == 200
@@ -112,13 +119,6 @@ def test_healthz_reports_each_dependency_and_ok_when_all_are(client):
     assert report["worker"]["heartbeat_age_seconds"] <= 1
     assert report["worker"]["queue_age_seconds"] == 0
     assert response["Cache-Control"] == "no-store"
-
-
-@pytest.fixture
-def closed_breaker():
-    caching.breaker.reset()
-    yield
-    caching.breaker.reset()
 
 
 @pytest.mark.django_db
