@@ -1,32 +1,30 @@
 """The public site: every page starts from `Article.objects.published()`.
 
-Pages carry the cache keys of everything they show (`add_cache_keys`), no CSRF token and no
-per-request nonce, so one cached copy serves every reader.
+Each view reads through a named QuerySet method (`for_listing()`, `for_detail()`, the helpers
+of `listings`) and renders a template. Pages carry the cache keys of everything they show
+(`add_cache_keys`), no CSRF token and no per-request nonce, so one cached copy serves every
+reader; `caching.PageCacheMiddleware` stores and purges them. Public pages answer GET and
+HEAD only (`require_safe`): anything else is a 405 with an `Allow` header.
 """
 
-import functools
 from datetime import datetime, time, timedelta
 from itertools import chain
-from xml.sax.saxutils import escape as xml_escape
 
 from django import forms
 from django.conf import settings
-from django.core.signals import setting_changed
-from django.db.models import OuterRef, Subquery, prefetch_related_objects
-from django.dispatch import receiver
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import Exists, OuterRef, prefetch_related_objects
 from django.http import Http404, HttpResponse, HttpResponsePermanentRedirect
-from django.shortcuts import render
-from django.template.loader import render_to_string
+from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
-from django.views.decorators.http import conditional_page
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import conditional_page, require_safe
+from taggit.models import Tag, TaggedItem
 
-from . import jsonld, listings, social_card
-from .article_page import RELATED_LIMIT, live_article
-from .bylines import credited_authors
-from .caching import (
+from ..caching import (
     HOME,
     SEARCH,
     SITEMAPS,
@@ -39,46 +37,56 @@ from .caching import (
     story_keys,
     tag_key,
 )
-from .models import (
+from ..models import (
     Article,
     ArticleRedirect,
     Correction,
     RelatedArticle,
+    Section,
     SectionRedirect,
-    article_path,
+    Source,
     bylines_prefetch,
     public_fetch_mode,
 )
-from .pagination import paginate
-from .paths import reverse_path
-from .rows import Kept
-from .search import (
+from ..pagination import paginate
+from ..search import (
     MAX_QUERY_LENGTH,
     SEARCH_POOL,
     clean_query,
     search_page,
 )
+from . import jsonld, listings, social_card
+from .bylines import credited_authors
 
 # A live story whose kicker is "Breaking" shows the home page banner for this many hours.
 BREAKING_HOURS = getattr(settings, "NEWSROOM_BREAKING_HOURS", 6)
 NEWS_SITEMAP_HOURS = 48
+RELATED_LIMIT = 4
+
+
+def reader_page(view):
+    """A public page: GET and HEAD only, anything else a 405 with an `Allow` header. Exempt
+    from the CSRF check, which would otherwise answer a POST with a 403 first: it takes no
+    form, so there is nothing to protect."""
+    return csrf_exempt(require_safe(view))
 
 
 # Helpers ------------------------------------------------------------------------------------
 
 
 def feed_links(*pairs):
-    """[(title, absolute URL)] for `<link rel="alternate">`: the page's RSS and Atom feeds."""
+    """[(title, absolute URL)] for `<link rel="alternate">`: the page's RSS and Atom feeds,
+    from (title, URL name without its "_rss"/"_atom", its arguments)."""
     links = []
     for title, name, kwargs in pairs:
         for kind, label in (("rss", "RSS"), ("atom", "Atom")):
-            url = reverse_path(f"articles:{name}_{kind}", **kwargs)
+            url = reverse(f"{name}_{kind}", kwargs=kwargs)
             links.append({"title": f"{title} ({label})", "url": jsonld.absolute(url), "kind": kind})
     return links
 
 
 def site_feeds():
-    return feed_links((gettext("Latest stories"), "latest", {}))
+    return feed_links((gettext("Latest stories"), "articles:latest", {}))
 
 
 def page_meta(*, title, description="", path="", image=None, noindex=False, feeds=None, **extra):
@@ -102,6 +110,7 @@ def gone_response(request):
 # Home -----------------------------------------------------------------------------------------
 
 
+@reader_page
 def home(request):
     now = timezone.now()
     lead_pk = listings.featured_id(now)
@@ -119,12 +128,8 @@ def home(request):
         pks = [pk for pk, section_id in pool if section_id == wanted_section][:3]
         if not pks and len(pool) >= listings.HOME_POOL - 1:
             # A quiet section with nothing among the newest stories: one short indexed read.
-            pks = list(
-                Article.objects.published(at=now)
-                .exclude(pk=lead_pk)
-                .filter(section=section)
-                .values_list("pk", flat=True)[:3]
-            )
+            stories = listings.in_section(listings.live(now), section).exclude(pk=lead_pk)
+            pks = list(stories.values_list("pk", flat=True)[:3])
         section_pks[section.pk] = pks
     wanted = {lead_pk, *newest_pks, *chain.from_iterable(section_pks.values())} - {None}
     loaded = listings.cards_by_id(wanted, now)
@@ -175,15 +180,16 @@ def home(request):
 # Section, tag, source -------------------------------------------------------------------------
 
 
+@reader_page
 def section(request, section):
     slug = section
-    section = listings.section_by_slug(slug)
+    section = Section.objects.filter(slug=slug).first()
     if section is None:
         renamed = SectionRedirect.objects.select_related("section").filter(old_slug=slug).first()
         if renamed is None:
             raise Http404("No such section.")
         return HttpResponsePermanentRedirect(renamed.section.get_absolute_url())
-    page = paginate(request, listings.section_cards(section.pk))
+    page = paginate(request, listings.section_cards(section))
     context = {
         "section": section,
         "page": page,
@@ -192,8 +198,8 @@ def section(request, section):
             description=section.description,
             path=section.get_absolute_url() + (page.previous_url and f"?page={page.number}"),
             feeds=feed_links(
-                (section.name, "section", {"slug": section.slug}),
-                (gettext("Latest stories"), "latest", {}),
+                (section.name, "articles:section", {"slug": section.slug}),
+                (gettext("Latest stories"), "articles:latest", {}),
             ),
         ),
     }
@@ -201,11 +207,19 @@ def section(request, section):
     return add_cache_keys(response, section_key(section), *story_keys(page.items))
 
 
+def paginate_live(request, stories, nothing):
+    """A page of ``stories``; a 404 saying ``nothing`` when there are none at all: a tag or a
+    source known only from stories readers cannot see yet is not shown."""
+    page = paginate(request, stories)
+    if not page.items:
+        raise Http404(nothing)
+    return page
+
+
+@reader_page
 def tag(request, slug):
-    tag = listings.tag_by_slug(slug)
-    if tag is None:
-        raise Http404("No such tag.")
-    page = paginate(request, listings.tag_cards(tag.pk))
+    tag = get_object_or_404(Tag, slug=slug)
+    page = paginate_live(request, listings.tag_cards(tag), "No such tag.")
     path = reverse("articles:tag", kwargs={"slug": tag.slug})
     context = {
         "tag": tag,
@@ -214,18 +228,17 @@ def tag(request, slug):
             title=tag.name,
             description=gettext("Stories tagged “%(tag)s”.") % {"tag": tag.name},
             path=path + (page.previous_url and f"?page={page.number}"),
-            feeds=feed_links((tag.name, "tag", {"slug": tag.slug})),
+            feeds=feed_links((tag.name, "articles:tag", {"slug": tag.slug})),
         ),
     }
     response = render(request, "articles/tag.html", context)
     return add_cache_keys(response, tag_key(tag), *story_keys(page.items))
 
 
+@reader_page
 def source(request, slug):
-    source = listings.source_by_slug(slug)
-    if source is None:
-        raise Http404("No such source.")
-    page = paginate(request, listings.source_cards(source.pk))
+    source = get_object_or_404(Source, slug=slug)
+    page = paginate_live(request, listings.source_cards(source), "No such source.")
     context = {
         "source": source,
         "page": page,
@@ -244,83 +257,63 @@ def source(request, slug):
 
 
 def related_stories(article, *, tag_ids, limit=RELATED_LIMIT):
-    """Editor-picked stories first (in their order), topped up by stories sharing a tag.
-
-    Two short queries rather than one: a single query joining "picked or sharing a tag" can
-    use no index and, at a million stories, would read every story that shares a big topic.
-    """
+    """Editor-picked stories first (in their order), topped up by the newest stories sharing a
+    tag. Two short queries rather than one: a single query joining "picked or sharing a tag"
+    can use no index and, at a million stories, would read every story of a big topic."""
     if article.pk is None:
         return []
-    live = Article.objects.published().for_cards().exclude(pk=article.pk)
-    picked_links = RelatedArticle.objects.filter(article=article.pk)
-    position = picked_links.filter(related=OuterRef("pk")).values("position")[:1]
-    stories = list(
-        live.filter(pk__in=picked_links.values("related_id"))
-        .annotate(picked_position=Subquery(position))
-        .order_by("picked_position", "-publish_at", "-id")[:limit]
-    )
-    if tag_ids:  # asked even when enough were picked: a page's query count stays fixed
-        # The newest few sharing a tag: walking the publish-time index stops after a handful
-        # of matches instead of sorting every story of a big topic.
-        sharing = (
-            Article.objects.published()
-            .filter(tags__in=tag_ids)
-            .exclude(pk__in=[article.pk, *(story.pk for story in stories)])
-            .order_by("-publish_at", "-id")
-            .values("pk")[: limit * 5]
+    live = Article.objects.published()
+    picked = [
+        link.related
+        for link in public_fetch_mode(
+            RelatedArticle.objects.filter(article=article.pk, related__in=live)
+            .select_related("related__section", "related__lead_image")
+            .defer("related__body", "related__search_vector")
+            .order_by("position", "id")[:limit]
         )
-        stories += live.filter(pk__in=sharing).order_by("-publish_at", "-id")[:limit]
-    return stories[:limit]
+    ]
+    if not tag_ids:
+        return picked
+    # Asked even when enough were picked: a page's query count stays fixed. The newest stories
+    # sharing a tag: walking the publish-time index stops after a handful of matches instead
+    # of sorting every story of a big topic.
+    tagged = TaggedItem.objects.filter(
+        content_type=ContentType.objects.get_for_model(Article),
+        object_id=OuterRef("pk"),
+        tag__in=tag_ids,
+    )
+    sharing = (
+        live.filter(Exists(tagged))
+        .exclude(pk__in=[article.pk, *(story.pk for story in picked)])
+        .order_by("-publish_at", "-id")
+        .for_cards()[:limit]
+    )
+    return [*picked, *sharing][:limit]
 
 
 def _local_iso(moment):
-    """A moment as `base.html`'s article:published_time wants it: ISO 8601 in the site's zone
-    (what the `date:"c"` filter wrote, without its format machinery)."""
+    """A moment as `base.html`'s article:published_time wants it: ISO 8601 in the site's zone."""
     return timezone.localtime(moment).replace(microsecond=0).isoformat() if moment else ""
 
 
-def article_context(article, request, *, is_preview=False, bylines=None, related=None):
+def article_context(article, request, *, is_preview=False):
     """Everything `articles/article_detail.html` needs, for a live article or a preview.
 
     ``is_preview`` comes from the caller (the staff preview views), never from the request.
-    Related stories are always published ones, whatever the state of ``article``. The live
-    page passes the ``bylines`` and ``related`` stories it read with the article
-    (`article_page.live_article`); a preview reads them here.
+    Related stories are always published ones, whatever the state of ``article``. An article
+    read with `for_detail()` has its bylines and parts already; a preview's are read here.
     """
-    if bylines is None:
-        if article.pk is not None:
-            prefetch_related_objects([article], bylines_prefetch())
-        bylines = list(article.bylines.all()) if article.pk is not None else []
-    story = _story_context(article, bylines, is_preview)
-    if related is None:
-        related = related_stories(article, tag_ids=[tag.pk for tag in story["tags"]])
-    return {**story, "related": related}
-
-
-def _story_context(article, bylines, is_preview):
-    """What the article page shows of the story itself, its head and its JSON-LD, with the
-    story's markup (`includes/story.html`: headline to author boxes).
-
-    For the live page it is made once per process for each row of the page's query
-    (`article_page.live_article`) and kept: everything it shows is on that row, so an edit to
-    the story, a byline, source, correction, tag, picture or section reads a different row and
-    makes it afresh. A preview makes it every time."""
-    row = None if is_preview else getattr(article, "page_row", None)
-    if row is None:
-        return _make_story_context(article, bylines, is_preview)
-    return _STORIES_SHOWN.get_or_make(
-        (row, listings.rendering_key()), lambda: _make_story_context(article, bylines, is_preview)
-    )
-
-
-def _make_story_context(article, bylines, is_preview):
-    authors = credited_authors(bylines)
+    if article.pk is not None:
+        prefetch_related_objects([article], bylines_prefetch())  # no query when prefetched
+    bylines = list(article.bylines.all()) if article.pk is not None else []
     parts = article.detail_parts()
     path = article.get_absolute_url()
     canonical = article.canonical_url or jsonld.absolute(path)
     feeds = []
     if article.section_id:
-        feeds += feed_links((article.section.name, "section", {"slug": article.section.slug}))
+        feeds += feed_links(
+            (article.section.name, "articles:section", {"slug": article.section.slug})
+        )
     feeds += site_feeds()
     meta = page_meta(
         title=article.title_for_head,
@@ -336,15 +329,14 @@ def _make_story_context(article, bylines, is_preview):
     )
     meta["canonical"] = canonical
     minutes = article.reading_time
-    story = {
+    return {
         "article": article,
-        # "4 minute read", made here: a `blocktranslate` with a count took longer to render.
         "reading_time": ngettext("%(minutes)s minute read", "%(minutes)s minute read", minutes)
         % {"minutes": minutes}
         if minutes
         else "",
         "bylines": bylines,
-        "authors": authors,
+        "authors": credited_authors(bylines),
         "sources": parts.sources,
         "corrections": parts.corrections,
         "tags": parts.tags,
@@ -360,35 +352,19 @@ def _make_story_context(article, bylines, is_preview):
             corrections=parts.corrections,
             tags=parts.tags,
         ),
+        "related": related_stories(article, tag_ids=[tag.pk for tag in parts.tags]),
     }
-    story["story"] = story_markup(story)
-    return story
 
 
-def story_markup(context):
-    """The story itself as the article page shows it, headline to author boxes."""
-    return render_to_string("includes/story.html", context)
-
-
-# The live stories shown per process: the articles readers open, at ~20 kB each.
-_STORIES_SHOWN = Kept(500)
-
-
-@receiver(setting_changed, dispatch_uid="stories_shown_settings")
-def _forget_stories_shown(**kwargs):
-    _STORIES_SHOWN.clear()  # addresses, files or formats may be drawn differently
-
-
+@reader_page
 def article_detail(request, section, year, month, day, slug):
-    found = live_article(slug)
-    if found is None:
+    article = Article.objects.published().for_detail().filter(slug=slug).first()
+    if article is None:
         return _moved_or_gone(request, slug)
-    article, bylines, related, sections = found
     if request.path != article.get_absolute_url():
         # Wrong date or section in an otherwise valid address: send readers to the real one.
         return HttpResponsePermanentRedirect(article.get_absolute_url())
-    context = article_context(article, request, bylines=bylines, related=related)
-    context["nav_sections"] = sections
+    context = article_context(article, request)
     response = render(request, "articles/article_detail.html", context)
     return add_cache_keys(response, *_article_page_keys(article, context))
 
@@ -426,6 +402,7 @@ def _moved_or_gone(request, slug):
 # Corrections ----------------------------------------------------------------------------------
 
 
+@reader_page
 def corrections(request):
     live = Article.objects.published().values("pk")
     page = paginate(
@@ -483,6 +460,7 @@ def _day_start(day):
     return timezone.make_aware(datetime.combine(day, time.min))
 
 
+@reader_page
 def search_view(request):
     sections = navigation_sections()
     form = SearchForm(request.GET or None, sections=sections)
@@ -530,55 +508,42 @@ def search_view(request):
 # Machine-readable -----------------------------------------------------------------------------
 
 
+@reader_page
 @conditional_page
 def news_sitemap(request):
     """Google News sitemap: stories first published in the last 48 hours (at most 1,000, the
-    format's limit). Plain rows, written out directly: a busy desk fills it with hundreds of
-    stories, and it needs four columns of each."""
+    format's limit)."""
     now = timezone.now()
-    rows = (
+    stories = (
         Article.objects.published(at=now)
         # Bounded on both sides: the index then skips stories scheduled ahead, whose first
         # publication is still to come.
         .filter(first_published_at__range=(now - timedelta(hours=NEWS_SITEMAP_HOURS), now))
-        .order_by("-first_published_at", "-id")
-        .values_list("section__slug", "first_published_at", "slug", "headline")[:1000]
+        .select_related("section")
+        .only("slug", "headline", "first_published_at", "publish_at", "section__slug")
+        .order_by("-first_published_at", "-id")[:1000]
     )
-    publication = (
-        f"<news:publication><news:name>{xml_escape(settings.NEWSROOM_SITE['name'])}</news:name>"
-        f"<news:language>{xml_escape(settings.LANGUAGE_CODE.split('-')[0])}</news:language>"
-        "</news:publication>"
-    )
-    context = (publication, settings.SITE_URL, listings.rendering_key())
-    entries = [_news_entry(*row, context) for row in rows]
-    xml = (
-        '<?xml version="1.0" encoding="UTF-8"?>\n'
-        '<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9" '
-        'xmlns:news="http://www.google.com/schemas/sitemap-news/0.9">\n'
-        f"{''.join(entries)}</urlset>\n"
-    )
-    response = HttpResponse(xml, content_type="application/xml")
+    context = {
+        "stories": [
+            {
+                "url": jsonld.absolute(story.get_absolute_url()),
+                "published": timezone.localtime(story.first_published_at).isoformat(
+                    timespec="seconds"
+                ),
+                "headline": story.headline,
+            }
+            for story in public_fetch_mode(stories)
+        ],
+        "name": settings.NEWSROOM_SITE["name"],
+        "language": settings.LANGUAGE_CODE.split("-")[0],
+    }
+    response = render(request, "articles/news_sitemap.xml", context, content_type="application/xml")
     # Every change to what it lists (a story published, edited, moved or withdrawn; a section's
-    # address) purges "sitemaps" or the site: one key, not one per story, keeps a cached copy's
-    # check as cheap as any page's however busy the desk.
+    # address) purges "sitemaps" or the site.
     return add_cache_keys(response, SITEMAPS)
 
 
-@functools.lru_cache(maxsize=4_000)
-def _news_entry(section, first_published_at, slug, headline, context):
-    """One story's <url> in the news sitemap, kept per process by everything it shows: the
-    same stories are listed on every visit for two days. ``context``: the publication element,
-    the site's address, and what addresses and times depend on (`listings.rendering_key`)."""
-    publication = context[0]
-    moment = timezone.localtime(first_published_at)
-    url = jsonld.absolute(article_path(section, moment.date(), slug))
-    return (
-        f"<url><loc>{xml_escape(url)}</loc><news:news>{publication}"
-        f"<news:publication_date>{moment.replace(microsecond=0).isoformat()}</news:publication_date>"
-        f"<news:title>{xml_escape(headline)}</news:title></news:news></url>\n"
-    )
-
-
+@reader_page
 def robots_txt(request):
     lines = [
         "User-agent: *",
