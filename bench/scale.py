@@ -12,7 +12,9 @@ pages are its own, picked by the same rules (`bench/pages.py`).
     STATIC_ROOT=bench/results/static PAGE_CACHE=0 \\
     .venv/bin/python bench/scale.py \\
         postgres://postgres@127.0.0.1:5432/newsroom_bench_10000 \\
-        postgres://postgres@127.0.0.1:5432/newsroom_bench_1000000 [rounds]
+        postgres://postgres@127.0.0.1:5432/newsroom_bench_1000000 [rounds] [page ...]
+
+Pages named after the rounds (say `search "search (common word)"`) are the only ones measured.
 """
 
 import json
@@ -33,7 +35,7 @@ def p95(times):
     return statistics.quantiles(times, n=20)[-1]
 
 
-def main(small, large, rounds):
+def main(small, large, rounds, only=()):
     # Each database's own pages, picked by the same rules (`bench/pages.py`).
     pages = {name: bench_pages(url) for name, url in (("small", small), ("large", large))}
     workers = {
@@ -49,7 +51,7 @@ def main(small, large, rounds):
 
     print(f"uncached ms per request, {rounds} alternating bursts per database")
     print(f"{'page':22} {'p95 small':>10} {'p95 large':>10} {'large ÷ small':>14}")
-    for page in pages["small"]:
+    for page in only or pages["small"]:
         paths = {name: pages[name][page] for name in workers}
         bursts = alternating(workers, paths, rounds, json.loads)
         small_p95, large_p95 = (p95(list(chain(*bursts[name]))) for name in ("small", "large"))
@@ -61,4 +63,4 @@ def main(small, large, rounds):
 
 
 if __name__ == "__main__":
-    main(sys.argv[1], sys.argv[2], int(sys.argv[3]) if len(sys.argv) > 3 else 20)
+    main(sys.argv[1], sys.argv[2], int(sys.argv[3]) if len(sys.argv) > 3 else 20, sys.argv[4:])

