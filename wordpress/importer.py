@@ -26,6 +26,7 @@ imported is left alone.
 """
 
 import hashlib
+from collections import Counter
 from datetime import UTC
 from datetime import timezone as dt_timezone
 from html import unescape
@@ -242,10 +243,36 @@ class Importer:
                 if version is not None and version != known["article_version"]:
                     self.report.skip("posts", _("changed in Newsroom since it was imported"))
                     return
+            remembered = self._remembered()
             self._write(post, fingerprint, known)
         except (PostFailed, ValidationError, DatabaseError, ValueError) as exc:
+            # What the failed post's transaction created is gone: forget it here too.
+            self._forget_since(remembered)
             message = "; ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
             self.report.fail("posts", post.title or f"#{post.post_id}", post.post_id, message)
+
+    def _remembered(self):
+        """Copies of what a post's transaction may add to: the caches and the counts."""
+        return (
+            dict(self.sections),
+            dict(self.tags),
+            dict(self.authors),
+            dict(self.author_ids),
+            Counter(self.report.authors),
+            Counter(self.report.sections),
+            Counter(self.report.tags),
+        )
+
+    def _forget_since(self, remembered):
+        (
+            self.sections,
+            self.tags,
+            self.authors,
+            self.author_ids,
+            self.report.authors,
+            self.report.sections,
+            self.report.tags,
+        ) = remembered
 
     def _write(self, post, fingerprint, known):
         headline = strip_tags(unescape(post.title)).strip() or _(
@@ -649,7 +676,6 @@ class Importer:
                     },
                     tag=tag,
                 )
-        self.report.sections["addresses"] = len(self.used_categories)
 
     def _keep_addresses(self, paths, **target):
         existing = dict(OldAddress.objects.filter(path__in=paths).values_list("path", "site_id"))

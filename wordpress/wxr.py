@@ -126,17 +126,17 @@ class _Reader:
         return f"{{{self.wp}}}{name}"
 
     def events(self):
-        parser = etree.iterparse(
-            self.source,
-            events=("start", "end"),
-            resolve_entities=False,
-            no_network=True,
-            load_dtd=False,
-            huge_tree=False,
-            remove_pis=True,
-        )
         depth = 0
         try:
+            parser = etree.iterparse(
+                self.source,
+                events=("start", "end"),
+                resolve_entities=False,
+                no_network=True,
+                load_dtd=False,
+                huge_tree=False,
+                remove_pis=True,
+            )
             for event, element in parser:
                 if event == "start":
                     depth += 1
@@ -146,7 +146,7 @@ class _Reader:
                 depth -= 1
                 yield depth, element
         except etree.XMLSyntaxError as exc:
-            raise ExportError(_describe_syntax_error(exc)) from None
+            raise ExportError(_describe_syntax_error(exc, _ends_early(self.source))) from None
         except OSError as exc:
             raise ExportError(_("cannot read the file: %(error)s") % {"error": exc}) from None
         if self.wp is None:
@@ -180,22 +180,39 @@ class _Reader:
             )
 
 
-def _describe_syntax_error(exc):
-    line = exc.lineno or getattr(exc, "position", (None,))[0]
-    message = (exc.msg or str(exc)).strip().split("\n")[0]
-    lowered = message.lower()
-    if "premature end" in lowered or "not found" in lowered and "endtag" in lowered:
-        problem = _("the file ends too early: the export is incomplete (cut off)")
-    elif "start tag expected" in lowered or "document is empty" in lowered:
+def _ends_early(source):
+    """Does the file stop before its closing </rss> (an export cut off in transfer)?"""
+    try:
+        if hasattr(source, "seek"):
+            source.seek(0, 2)
+            source.seek(max(0, source.tell() - 256))
+            tail = source.read()
+        else:
+            with open(source, "rb") as handle:
+                handle.seek(0, 2)
+                handle.seek(max(0, handle.tell() - 256))
+                tail = handle.read()
+    except OSError:
+        return False
+    return not tail.rstrip().endswith(b"</rss>")
+
+
+def _describe_syntax_error(exc, ends_early):
+    line = exc.lineno or "?"
+    detail = (exc.msg or str(exc)).strip().split("\n")[0]
+    lowered = detail.lower()
+    if "start tag expected" in lowered or "document is empty" in lowered:
         problem = _("this is not XML")
-    elif "entity" in lowered:
-        problem = _("the file uses an entity that is not allowed")
+    elif "entity" in lowered or "amplification" in lowered:
+        problem = _("the file declares entities, which are refused (entity expansion)")
+    elif ends_early:
+        problem = _("the file ends too early: the export is incomplete (cut off)")
     else:
         problem = _("the XML is broken")
     return _("%(problem)s, at line %(line)s: %(detail)s") % {
         "problem": problem,
-        "line": line or "?",
-        "detail": message,
+        "line": line,
+        "detail": detail,
     }
 
 
