@@ -26,6 +26,7 @@ imported is left alone.
 """
 
 import hashlib
+import itertools
 from collections import Counter
 from datetime import UTC
 from datetime import timezone as dt_timezone
@@ -35,6 +36,7 @@ from urllib.parse import unquote, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.db import DatabaseError, transaction
@@ -42,11 +44,12 @@ from django.utils import timezone
 from django.utils.html import strip_tags
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
-from taggit.models import Tag
+from django.utils.translation import gettext_lazy
+from taggit.models import Tag, TaggedItem
 
 from articles import images, revisions
-from articles.models import RESERVED_SECTION_SLUGS, Article, Byline, Image, Section
-from articles.search import update_search_vector
+from articles.models import RESERVED_SECTION_SLUGS, Article, Byline, Image, Revision, Section
+from articles.search import rebuild_search_vectors
 from articles.slugs import unique_slug
 from authors.models import Author
 
@@ -74,6 +77,8 @@ STATUSES = {
 SKIPPED_STATUSES = {"trash", "auto-draft", "inherit"}
 NOT_POSTS = {"attachment", "guest-author"}  # read in the survey, reported as images and authors
 DEFAULT_CATEGORY = "uncategorized"
+BATCH = 100
+TAKEN_ADDRESSES = gettext_lazy("old addresses already used by another site (left as they were)")
 LIMITS = {
     "headline": Article._meta.get_field("headline").max_length,
     "seo_title": Article._meta.get_field("seo_title").max_length,
@@ -140,6 +145,7 @@ class Importer:
         self.pictures = {}  # attachment id -> (url, Image id) or None when it cannot be had
         self.used_categories = {}  # category slug -> "section" or "tag"
         self.used_tags = set()  # tag slugs used by imported posts
+        self.article_type = ContentType.objects.get_for_model(Article)
 
     # The run ------------------------------------------------------------------------------------
     def run(self):
@@ -191,14 +197,29 @@ class Importer:
             )
         )
         self._count_survey(survey)
+        self.addresses_before = OldAddress.objects.filter(site=self.site).count()
+        self.addresses_tried = 0  # offered for new stories, some perhaps held by another site
+        self.addresses_kept = 0  # added by `_keep_addresses`, known to be new
         done = 0
-        for post in wxr.posts(self.source):
-            if post.post_type == "post":
-                done += 1
-            self._post(post)
-            if post.post_type == "post":
-                self.progress(done, self.report.total)
+        # Posts are written BATCH at a time in one transaction, each post in a savepoint of its
+        # own: a post that fails is rolled back alone, and the batch saves a commit per post.
+        for batch in itertools.batched(wxr.posts(self.source), BATCH):
+            self.written = []
+            with transaction.atomic():
+                for post in batch:
+                    self._post(post)
+                # Bylines and tags were added after each story's own save: its search vector
+                # is rebuilt with them once for the batch.
+                rebuild_search_vectors(self.written)
+            for post in batch:
+                if post.post_type == "post":
+                    done += 1
+            self.progress(done, self.report.total)
         self._term_addresses()
+        added = OldAddress.objects.filter(site=self.site).count() - self.addresses_before
+        self.report.addresses = added
+        if taken := self.addresses_tried - (added - self.addresses_kept):
+            self.report.note(TAKEN_ADDRESSES, taken)
         self.report.authors["unchanged"] = len(self.author_ids) - self.report.authors["imported"]
         if not self.dry_run:
             WordPressSite.objects.filter(pk=self.site.pk).update(last_imported_at=timezone.now())
@@ -235,11 +256,12 @@ class Importer:
             return
         try:
             if known is not None:
-                version = (
-                    Article.objects.filter(pk=known["article_id"])
-                    .values_list("version", flat=True)
-                    .first()
-                )
+                with transaction.atomic():  # a failure here must not spoil the batch
+                    version = (
+                        Article.objects.filter(pk=known["article_id"])
+                        .values_list("version", flat=True)
+                        .first()
+                    )
                 if version is not None and version != known["article_version"]:
                     self.report.skip("posts", _("changed in Newsroom since it was imported"))
                     return
@@ -358,29 +380,45 @@ class Importer:
                     from_status=Status.DRAFT if known is None else before,
                     note=note if known is None else _("Updated from WordPress.") + " " + note,
                 )
-            Byline.objects.filter(article=article).delete()
+            if known is not None:
+                Byline.objects.filter(article=article).delete()
+                TaggedItem.objects.filter(
+                    content_type=self.article_type, object_id=article.pk
+                ).delete()
             Byline.objects.bulk_create(
                 Byline(article=article, author=author, role=Byline.Role.WRITTEN_BY, position=i)
                 for i, author in enumerate(authors)
             )
-            article.tags.set(tags)
-            update_search_vector(article.pk)
-            revisions.store(
-                article,
-                by=None,
-                note=_("Imported from WordPress") if known is None else _("Updated from WordPress"),
+            # Tagged directly rather than through `article.tags.set()`, which looks each tag up
+            # on its own; the search vector (rebuilt with the batch) and the cache purge (after
+            # commit) read the same rows.
+            TaggedItem.objects.bulk_create(
+                TaggedItem(content_type=self.article_type, object_id=article.pk, tag=tag)
+                for tag in tags
             )
-            WordPressPost.objects.update_or_create(
-                site=self.site,
-                post_id=post.post_id,
-                defaults={
-                    "article": article,
-                    "fingerprint": fingerprint,
-                    "article_version": article.version,
-                    "complete": complete,
-                },
-            )
-            self._post_addresses(post, article)
+            if known is None:
+                Revision.objects.create(
+                    article=article,
+                    number=1,
+                    status=article.status,
+                    data=revisions.snapshot(article),
+                    note=_("Imported from WordPress"),
+                )
+                WordPressPost.objects.create(
+                    site=self.site,
+                    post_id=post.post_id,
+                    article=article,
+                    fingerprint=fingerprint,
+                    article_version=article.version,
+                    complete=complete,
+                )
+            else:
+                revisions.store(article, by=None, note=_("Updated from WordPress"))
+                WordPressPost.objects.filter(site=self.site, post_id=post.post_id).update(
+                    fingerprint=fingerprint, article_version=article.version, complete=complete
+                )
+            self.written.append(article.pk)
+            self._post_addresses(post, article, new=known is None)
         if section_slug:
             self.used_categories[section_slug] = "section"
         for slug, _name in categories:
@@ -640,11 +678,20 @@ class Importer:
         return None
 
     # Old addresses -----------------------------------------------------------------------------
-    def _post_addresses(self, post, article):
+    def _post_addresses(self, post, article, *, new):
         paths = {addresses.normalise(self.base_path + "/", "p", str(post.post_id))}
         if found := addresses.from_url(post.link):
             paths.add(found)
-        self._keep_addresses(paths, article=article)
+        if new:
+            # A new story's addresses are new too, unless another site's import holds them:
+            # those stay as they were (counted at the end of the run).
+            OldAddress.objects.bulk_create(
+                (OldAddress(site=self.site, path=path, article=article) for path in paths),
+                ignore_conflicts=True,
+            )
+            self.addresses_tried += len(paths)
+        else:
+            self._keep_addresses(paths, article=article)
 
     def _term_addresses(self):
         for slug, kind in self.used_categories.items():
@@ -679,16 +726,16 @@ class Importer:
 
     def _keep_addresses(self, paths, **target):
         existing = dict(OldAddress.objects.filter(path__in=paths).values_list("path", "site_id"))
-        for path in paths:
-            if path in existing:
-                if existing[path] != self.site.pk:
-                    self.report.note(_("old addresses already used by another site"))
-                    continue
-                OldAddress.objects.filter(path=path).update(
-                    article=target.get("article"),
-                    section=target.get("section"),
-                    tag=target.get("tag"),
-                )
-            else:
-                OldAddress.objects.create(site=self.site, path=path, **target)
-                self.report.addresses += 1
+        if taken := sum(site != self.site.pk for site in existing.values()):
+            self.report.note(TAKEN_ADDRESSES, taken)
+        ours = [path for path, site in existing.items() if site == self.site.pk]
+        if ours:
+            OldAddress.objects.filter(path__in=ours).update(
+                article=target.get("article"), section=target.get("section"), tag=target.get("tag")
+            )
+        OldAddress.objects.bulk_create(
+            OldAddress(site=self.site, path=path, **target)
+            for path in paths
+            if path not in existing
+        )
+        self.addresses_kept += len(paths) - len(existing)

@@ -67,8 +67,8 @@ class Report:
     def zone_mismatch(self, offset):
         self.export_offsets[offset_name(offset)] += 1
 
-    def note(self, text):
-        self.notes[text] += 1
+    def note(self, text, count=1):
+        self.notes[str(text)] += count
 
     # Presentation -------------------------------------------------------------------------------
     def as_dict(self):

@@ -250,6 +250,9 @@ def test_a_second_site_adds_its_posts(imported):
     assert "Posts: imported 7," in report
     assert Article.objects.count() == 14
     assert Article.objects.filter(slug="summit-opens-2").exists()
+    # The first site's old addresses stay its own.
+    assert "old addresses already used by another site (left as they were): " in report
+    assert OldAddress.objects.get(path="/?p=201").article.slug == "summit-opens"
 
 
 def test_dry_run_reports_and_writes_nothing(db):
