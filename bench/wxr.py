@@ -122,6 +122,8 @@ def write_export(out, *, posts, authors, tags, categories, image_every, uploads,
             f"<wp:tag><wp:term_id>{10000 + n}</wp:term_id><wp:tag_slug>topic-{n}</wp:tag_slug>"
             f"<wp:tag_name>{cdata(f'Topic {n}')}</wp:tag_name></wp:tag>\n"
         )
+    # Comments are only read and dropped by the import: a pool of texts is enough.
+    comment_texts = [cdata(" ".join(sentence(rng) for _ in range(9))) for _ in range(200)]
     post_id = 1
     for n in range(posts):
         moment = start + timedelta(seconds=rng.random() * span)
@@ -187,7 +189,12 @@ def write_export(out, *, posts, authors, tags, categories, image_every, uploads,
         for c in sorted({rng.randint(1, categories) for _ in range(rng.randint(1, 2))}):
             name = cdata(f"Section {c}")
             write(f'<category domain="category" nicename="section-{c}">{name}</category>')
-        for t in sorted({min(tags, int(rng.paretovariate(0.8))) for _ in range(rng.randint(1, 5))}):
+        # Half the tags from a long tail (a few topics on many stories), half from all of them.
+        picks = (
+            rng.randint(1, tags) if rng.random() < 0.5 else min(tags, int(rng.paretovariate(0.8)))
+            for _ in range(rng.randint(1, 5))
+        )
+        for t in sorted(set(picks)):
             write(
                 f'<category domain="post_tag" nicename="topic-{t}">{cdata(f"Topic {t}")}</category>'
             )
@@ -208,7 +215,7 @@ def write_export(out, *, posts, authors, tags, categories, image_every, uploads,
             write(
                 f"<wp:comment><wp:comment_id>{this * 100 + c}</wp:comment_id>"
                 f"<wp:comment_author>{cdata('Reader ' + str(c))}</wp:comment_author>"
-                f"<wp:comment_content>{cdata(' '.join(sentence(rng) for _ in range(9)))}"
+                f"<wp:comment_content>{rng.choice(comment_texts)}"
                 "</wp:comment_content><wp:comment_approved>1</wp:comment_approved></wp:comment>"
             )
         write("</item>\n")
