@@ -28,10 +28,6 @@ BODY_EDITOR_CONFIG = {
         "Blockquote": True,
         "HardBreak": True,
         "Link": {"enableTarget": False, "protocols": ["http", "https", "mailto"]},
-        # Pictures with captions (imported WordPress posts carry them as figures).
-        "Figure": True,
-        "Caption": True,
-        "Image": True,
         "History": True,
     }
 }

@@ -3,8 +3,8 @@
 WordPress stores what its editors typed, not what readers saw: classic posts have no
 paragraphs (``wpautop`` adds them when the page is drawn), shortcodes are expanded by PHP, and
 the block editor leaves ``<!-- wp:... -->`` comments. This module does the parts of that
-readers relied on — paragraphs, ``[caption]`` figures, embeds as links, pictures from the
-image library — and removes the rest, counting what it removed. The result still goes
+readers relied on — paragraphs, captions, embeds as links, pictures brought into the image
+library — and removes the rest, counting what it removed. The result still goes
 through `articles.sanitize.sanitize_body` when the article is saved, like any body.
 """
 
@@ -54,9 +54,6 @@ BLOCK_TAGS = re.compile(
 )
 SIZE_SUFFIX = re.compile(r"-\d+x\d+(?=\.[A-Za-z0-9]+$)")
 WP_IMAGE_CLASS = re.compile(r"\bwp-image-(\d+)\b")
-# Marks a picture already brought in (a [caption]'s), so the pass over plain <img> tags leaves
-# it alone; the sanitiser drops the attribute.
-IMPORTED = "data-imported"
 
 
 @dataclass
@@ -64,7 +61,7 @@ class Converted:
     body: str
     removed_shortcodes: Counter = field(default_factory=Counter)
     embeds: int = 0
-    images: list = field(default_factory=list)  # attachment ids used in the body
+    images: list = field(default_factory=list)  # attachment ids of the body's pictures
     missing_images: list = field(default_factory=list)  # sources that could not be brought in
 
 
@@ -97,26 +94,30 @@ def convert(html, *, image_for):
     text = _shortcodes(text, result, image_for)
     text = LONE_URL_LINE.sub(lambda m: _link(m.group(1), result), text)
     text = LINKED_IMG.sub(lambda m: m.group(1), text)
-    text = IMG.sub(
-        lambda m: (
-            m.group(0)
-            if IMPORTED in m.group(0)
-            else _figure(m.group(0), "", None, result, image_for)
-        ),
-        text,
-    )
+    text = IMG.sub(lambda m: _picture(m.group(0), "", None, result, image_for), text)
     result.body = re.sub(r"\n{3,}", "\n\n", autop(text))
+    # The passes above met the pictures kind by kind; put them back in the post's order.
+    result.images.sort(key=lambda attachment_id: _first_mention(html or "", attachment_id))
     return result
 
 
+def _first_mention(html, attachment_id):
+    found = [
+        i
+        for i in (html.find(f"wp-image-{attachment_id}"), html.find(f"attachment_{attachment_id}"))
+        if i >= 0
+    ]
+    return min(found, default=len(html))
+
+
 def _image_block(inner, result, image_for):
-    """The block editor's image: its <img> and <figcaption> made into one of our figures."""
+    """The block editor's image block: its picture and its <figcaption>."""
     found = IMG.search(inner)
     caption = FIGCAPTION.search(inner)
     caption = caption.group(1).strip() if caption else ""
     if not found:
         return f"<p>{caption}</p>" if caption else ""
-    return _figure(found.group(0), caption, None, result, image_for)
+    return _picture(found.group(0), caption, None, result, image_for)
 
 
 def _link(url, result):
@@ -165,7 +166,7 @@ def _caption(attrs, inner, result, image_for):
         rest = rest.replace(found.group(0), "", 1)
         caption = caption or rest.strip()
         attachment = re.search(r"attachment_(\d+)", options.get("id", ""))
-        return _figure(
+        return _picture(
             found.group(0),
             caption,
             int(attachment.group(1)) if attachment else None,
@@ -175,22 +176,21 @@ def _caption(attrs, inner, result, image_for):
     return f"<p>{caption or inner}</p>"
 
 
-def _figure(img_tag, caption, attachment_id, result, image_for):
+def _picture(img_tag, caption, attachment_id, result, image_for):
+    """A picture in the body: brought into the image library. The editor's body holds no
+    pictures (its allowlist has none, so a pasted tracking pixel cannot ride along); the
+    caption stays as a paragraph of its own, the picture waits in the library, and the first
+    one becomes the lead image of a post without a featured image."""
     options = attributes(img_tag[4:])
     src = options.get("src", "")
     if attachment_id is None and (klass := WP_IMAGE_CLASS.search(options.get("class", ""))):
         attachment_id = int(klass.group(1))
     url, used = image_for(attachment_id, src)
-    caption_html = f"<figcaption>{caption.strip()}</figcaption>" if caption.strip() else ""
     if url is None:
         result.missing_images.append(src or f"attachment {attachment_id}")
-        # The picture is lost, its caption is not.
-        return f"<p>{caption.strip()}</p>" if caption.strip() else ""
-    if used is not None:
+    elif used is not None:
         result.images.append(used)
-    alt = escape(options.get("alt", ""), quote=True)
-    src = escape(url, quote=True)
-    return f'\n\n<figure><img src="{src}" alt="{alt}" {IMPORTED}>{caption_html}</figure>\n\n'
+    return f"\n\n<p>{caption.strip()}</p>\n\n" if caption.strip() else ""
 
 
 def autop(text):

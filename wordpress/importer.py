@@ -336,6 +336,10 @@ class Importer:
                 complete = False
             else:
                 lead_image_id = picture[1]
+        elif converted.images:
+            # No featured image: the body's first picture leads (the body holds none).
+            lead_image_id = self.pictures[converted.images[0]][1]
+        self.report.body_pictures += len(converted.images)
 
         categories = [
             (slug, name) for domain, slug, name in post.categories if domain == "category"

@@ -44,6 +44,7 @@ class Report:
     missing_count: int = 0
     removed_shortcodes: Counter = field(default_factory=Counter)
     embeds: int = 0
+    body_pictures: int = 0
     comments: int = 0
     addresses: int = 0
     assumed_zone_used: int = 0
@@ -125,6 +126,15 @@ class Report:
                 f"[{name}] ×{count}" for name, count in sorted(self.removed_shortcodes.items())
             )
             lines.append(_("Shortcodes removed: %(list)s.") % {"list": shortcodes})
+        if self.body_pictures:
+            lines.append(
+                _(
+                    "Pictures in post bodies: %(count)s, kept in the image library with their "
+                    "captions left in the text (the body holds no pictures; the first leads a "
+                    "post without a featured image)."
+                )
+                % {"count": self.body_pictures}
+            )
         if self.embeds:
             lines.append(_("Embeds kept as links: %(count)s.") % {"count": self.embeds})
         if self.comments:
