@@ -98,6 +98,7 @@ INSTALLED_APPS = [
     "axes",
     "authors",
     "articles",
+    "wordpress",
 ]
 
 MIDDLEWARE = [
@@ -107,6 +108,8 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # ETag / Last-Modified answered with 304, for cached pages too.
     "django.middleware.http.ConditionalGetMiddleware",
+    # Old WordPress addresses (301): looked up only for a would-be 404 or a `?p=` address.
+    "wordpress.middleware.OldAddressMiddleware",
     # Anonymous public pages from the cache: before the session, so a hit costs no query.
     "articles.caching.PageCacheMiddleware",
     "articles.middleware.DatabaseUnavailableMiddleware",
