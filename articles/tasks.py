@@ -53,7 +53,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from . import caching
-from .golive import go_live_at
 from .models import Article, SideEffect
 
 logger = logging.getLogger(__name__)
@@ -130,7 +129,7 @@ def after_return(article, event):
 def after_publish(article, event):
     """Purge now (a live story may have been re-timed) and at go-live; mail the byline."""
     cancel_stale(article)
-    moment = go_live_at(article)
+    moment = article.go_live_at
     stamp = moment.isoformat()
     payload = {"go_live": stamp, "event": event.pk}
     record(
@@ -161,7 +160,7 @@ def after_save(article, *, version):
     pages showing the story: `caching`'s signals purge after every commit.)"""
     if article.status == Article.Status.PUBLISHED:
         cancel_stale(article)
-        moment = go_live_at(article)
+        moment = article.go_live_at
         if moment and moment > timezone.now():
             stamp = moment.isoformat()
             record(
@@ -207,7 +206,7 @@ def cancel_stale(article):
 
 def is_stale(row, article):
     if row.kind in GO_LIVE_KINDS:
-        moment = go_live_at(article)
+        moment = article.go_live_at
         return (
             article.status != Article.Status.PUBLISHED
             or moment is None

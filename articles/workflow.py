@@ -17,7 +17,6 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from . import tasks
-from .golive import go_live_at
 from .models import Article, ArticleEvent, Byline
 
 Status = Article.Status
@@ -201,7 +200,7 @@ def publish(article, *, by, at=None, note=""):
             )
         article.publish_at = at
         if not has_gone_live(article, now):
-            article.first_published_at = go_live_at(article)
+            article.first_published_at = article.go_live_at
         event = _move(
             article,
             to=Status.PUBLISHED,
