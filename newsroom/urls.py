@@ -32,6 +32,7 @@ urlpatterns = [
     ),
     path("authors/", include("authors.urls")),
     path("preview/", include("articles.preview_urls")),
+    path("ingest/", include("ingest.urls")),
     path("", include("articles.urls")),
 ]
 
