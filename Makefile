@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 HOST ?= 127.0.0.1
 
-.PHONY: run serve install install-dev test lint format bench check-python clean
+.PHONY: run serve install install-dev test lint format bench bench-ingest check-python clean
 
 check-python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 12) else "Newsroom needs Python 3.12 or newer; found " + sys.version.split()[0] + ". Set PYTHON=python3.12.")'
@@ -67,3 +67,8 @@ clean:
 # BENCH_COUNT=10000 articles by default; see bench/README.md for the other knobs.
 bench: install
 	$(PY) bench/run.py
+
+# The wire desk's numbers: 10,000 ninjs files, the desk at 100,000 items, polling 50 sources.
+# BENCH_INGEST_DATABASE_URL picks the database (default: a fresh SQLite file).
+bench-ingest: install
+	$(PY) bench/ingest.py

@@ -5,7 +5,7 @@ import re
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponseNotAllowed, HttpResponseRedirect
+from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -21,6 +21,12 @@ from articles.workflow import WorkflowError
 from . import polling, tasks
 from .drafts import can_write_from, write_story
 from .models import IncomingItem, IngestSource, StoryFromItem
+
+
+def _int_or_404(value):
+    if not str(value).isdigit():
+        raise Http404
+    return int(value)
 
 
 class IngestSourceForm(forms.ModelForm):
@@ -196,13 +202,32 @@ class UsedFilter(admin.SimpleListFilter):
         return queryset
 
 
+class UrgencyFilter(admin.SimpleListFilter):
+    # Fixed ranges, not Django's distinct-values filter: that one reads the whole table.
+    title = _("urgency")
+    parameter_name = "urgency"
+    RANGES = {"urgent": (1, 2), "normal": (3, 5), "low": (6, 9)}
+
+    def lookups(self, request, model_admin):
+        return [
+            ("urgent", _("Urgent (1–2)")),
+            ("normal", _("Normal (3–5)")),
+            ("low", _("Low (6–9)")),
+        ]
+
+    def queryset(self, request, queryset):
+        if self.value() in self.RANGES:
+            return queryset.filter(urgency__range=self.RANGES[self.value()])
+        return queryset
+
+
 @admin.register(IncomingItem)
 class IncomingItemAdmin(admin.ModelAdmin):
     """The wire desk: newest copy first, read-only, with "Write a story from this"."""
 
     list_display = ["item", "source", "updated_at", "urgency_shown", "state", "write"]
     list_display_links = ["item"]
-    list_filter = [UsedFilter, "source", "pub_status", "urgency"]
+    list_filter = [UsedFilter, "source", "pub_status", UrgencyFilter]
     search_fields = ["headline", "byline", "guid"]
     list_select_related = ["source"]
     list_per_page = 50
@@ -354,9 +379,11 @@ class IncomingItemAdmin(admin.ModelAdmin):
     def get_urls(self):
         view = self.admin_site.admin_view
         return [
-            path("<int:pk>/write/", view(self.write_view), name="ingest_incomingitem_write"),
             path(
-                "<int:pk>/changes/<int:article_id>/",
+                "<path:object_id>/write/", view(self.write_view), name="ingest_incomingitem_write"
+            ),
+            path(
+                "<path:object_id>/changes/<int:article_id>/",
                 view(self.changes_view),
                 name="ingest_incomingitem_changes",
             ),
@@ -367,17 +394,22 @@ class IncomingItemAdmin(admin.ModelAdmin):
         extra_context = {**(extra_context or {}), "can_write": can_write_from(request.user)}
         return super().change_view(request, object_id, form_url, extra_context)
 
-    def write_view(self, request, pk):
+    def write_view(self, request, object_id):
         if request.method != "POST":
-            return HttpResponseNotAllowed(["POST"])
+            # Writing is a POST; a reloaded or shared address shows the item instead.
+            return HttpResponseRedirect(
+                reverse("admin:ingest_incomingitem_change", args=[object_id])
+            )
         if not can_write_from(request.user):
             raise PermissionDenied
-        item = get_object_or_404(IncomingItem.objects.select_related("source"), pk=pk)
+        item = get_object_or_404(
+            IncomingItem.objects.select_related("source__outlet"), pk=_int_or_404(object_id)
+        )
         try:
             article = write_story(item, by=request.user)
         except WorkflowError as exc:
             self.message_user(request, str(exc), messages.ERROR)
-            return HttpResponseRedirect(reverse("admin:ingest_incomingitem_change", args=[pk]))
+            return HttpResponseRedirect(reverse("admin:ingest_incomingitem_change", args=[item.pk]))
         self.message_user(
             request,
             _(
@@ -389,12 +421,12 @@ class IncomingItemAdmin(admin.ModelAdmin):
         )
         return HttpResponseRedirect(reverse("admin:articles_article_change", args=[article.pk]))
 
-    def changes_view(self, request, pk, article_id):
+    def changes_view(self, request, object_id, article_id):
         if not self.has_view_permission(request):
             raise PermissionDenied
         use = get_object_or_404(
             StoryFromItem.objects.select_related("item__source", "article"),
-            item_id=pk,
+            item_id=_int_or_404(object_id),
             article_id=article_id,
         )
         item = use.item

@@ -62,15 +62,20 @@ class Report:
         return text
 
 
-def receive(source, data, *, content_type="", origin=""):
-    """Parse ``data`` as ``source``'s format and store its items. Returns a `Report`."""
+def receive(source, data, *, content_type="", origin="", keep_note=True):
+    """Parse ``data`` as ``source``'s format and store its items. Returns a `Report`.
+
+    ``keep_note=False`` leaves the source's last error to the caller (a folder of files is
+    one delivery, noted once).
+    """
     report = Report()
     try:
         delivery = parsers.parse(source.kind, data, content_type=content_type)
     except parsers.DeliveryError as exc:
         report.failed = True
         report.problems.append(str(exc))
-        note(source, report, origin=origin)
+        if keep_note:
+            note(source, report, origin=origin)
         return report
     report.problems += delivery.problems
     for item in delivery.items:
@@ -80,7 +85,8 @@ def receive(source, data, *, content_type="", origin=""):
             report.problems.append(f"item {item.guid[:200]} refused: {exc}")
             continue
         report.counts[outcome] = report.counts.get(outcome, 0) + 1
-    note(source, report, origin=origin)
+    if keep_note:
+        note(source, report, origin=origin)
     if report.counts.get(CREATED) or report.counts.get(UPDATED):
         from .tasks import housekeeping_soon  # tasks → polling → receive
 

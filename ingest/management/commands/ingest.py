@@ -46,9 +46,8 @@ class Command(BaseCommand):
             for outcome, n in report.counts.items():
                 totals.counts[outcome] = totals.counts.get(outcome, 0) + n
             totals.problems += [f"{file.name}: {p}" for p in report.problems]
-        if totals.problems:
-            # The last file's problems are on the source already; keep them all there.
-            note(source, Report(problems=totals.problems, counts=totals.counts))
+            totals.failed = totals.failed or report.failed
+        note(source, totals)  # the files are one delivery: one last error for all of them
         self.stdout.write(totals.summary())
 
     def files(self, paths):
@@ -66,13 +65,11 @@ class Command(BaseCommand):
     def one_file(self, source, path):
         size = path.stat().st_size
         if size > settings.INGEST_MAX_BYTES:
-            report = Report(
+            return Report(
                 failed=True,
                 problems=[
                     f"file of {size:,} bytes refused: the limit is "
                     f"{settings.INGEST_MAX_BYTES:,} bytes (INGEST_MAX_BYTES)"
                 ],
             )
-            note(source, report, origin=path.name)
-            return report
-        return receive(source, path.read_bytes(), origin=path.name)
+        return receive(source, path.read_bytes(), origin=path.name, keep_note=False)
