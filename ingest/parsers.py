@@ -32,6 +32,7 @@ NAR = "http://iptc.org/std/nar/2006-10-01/"
 XHTML = "http://www.w3.org/1999/xhtml"
 PUB_STATUSES = {"usable", "withheld", "canceled"}
 HTML_TYPES = ("html", "xhtml")
+TAG = re.compile(r"<[^>]*>")
 SCRIPT = re.compile(r"<\s*script\b", re.IGNORECASE)
 XML_DECLARATION = re.compile(rb"^\s*<\?xml[^>]*?encoding=[\"']([A-Za-z0-9._-]+)[\"']")
 ENTITY_DECLARATION = re.compile(r"<!ENTITY", re.IGNORECASE)
@@ -155,7 +156,10 @@ def _xml_bytes(data, declared, delivery):
 
 def _plain(value, limit, what):
     """Markup-free single-line text, refused (not cut) when longer than ``limit``."""
-    text = " ".join(html.unescape(strip_tags(str(value or ""))).split())
+    text = str(value or "")
+    if "<" in text or "&" in text:
+        text = html.unescape(strip_tags(text))
+    text = " ".join(text.split())
     if len(text) > limit:
         raise ItemRefused(f"its {what} is {len(text)} characters long (at most {limit})")
     return text
@@ -175,7 +179,7 @@ def _body(markup, delivery, label, *, is_html=True):
     if is_html and SCRIPT.search(markup):
         delivery.problems.append(f"{label}: a script in the body was removed")
     body = sanitize_body(markup if is_html else _paragraphs(markup))
-    if not strip_tags(body).strip():
+    if not TAG.sub("", body).strip():  # the sanitiser's output is well-formed
         raise ItemRefused("it has no body")
     return body
 
@@ -243,8 +247,9 @@ def _ninjs(document, major, delivery):
 def _ninjs_item(item, major, delivery, label):
     if not isinstance(item, dict):
         raise ItemRefused("not a JSON object")
-    error = jsonschema.exceptions.best_match(_ninjs_validator(major).iter_errors(item))
-    if error is not None:
+    validator = _ninjs_validator(major)
+    if not validator.is_valid(item):
+        error = jsonschema.exceptions.best_match(validator.iter_errors(item))
         where = "/".join(str(p) for p in error.absolute_path) or "the item"
         raise ItemRefused(f"not valid ninjs {major}.x ({where}: {error.message[:200]})")
     # ninjs 2 spells its properties in lower case, ninjs 3 in camelCase.

@@ -62,62 +62,73 @@ class Report:
         return text
 
 
-def receive(source, data, *, content_type="", origin="", keep_note=True):
-    """Parse ``data`` as ``source``'s format and store its items. Returns a `Report`.
+def receive(source, data, *, content_type="", origin=""):
+    """Parse ``data`` as ``source``'s format and store its items. Returns a `Report`."""
+    report = receive_many(source, [("", data, content_type)])
+    note(source, report, origin=origin)
+    return report
 
-    ``keep_note=False`` leaves the source's last error to the caller (a folder of files is
-    one delivery, noted once).
+
+def receive_many(source, deliveries):
+    """Parse and store several deliveries, ``(label, data, content_type)`` each, together.
+
+    One transaction for all of them, with a savepoint per item: a refused item never takes
+    another with it, and a crash leaves none of them half-saved. Problems are prefixed with
+    their delivery's label. The caller notes the report on the source.
     """
     report = Report()
-    try:
-        delivery = parsers.parse(source.kind, data, content_type=content_type)
-    except parsers.DeliveryError as exc:
-        report.failed = True
-        report.problems.append(str(exc))
-        if keep_note:
-            note(source, report, origin=origin)
-        return report
-    report.problems += delivery.problems
-    for item in delivery.items:
+    items = []
+    for label, data, content_type in deliveries:
+        where = f"{label}: " if label else ""
         try:
-            outcome = store(source, item)
-        except IntegrityError as exc:  # a value the database refuses: that item only
-            report.problems.append(f"item {item.guid[:200]} refused: {exc}")
+            delivery = parsers.parse(source.kind, data, content_type=content_type)
+        except parsers.DeliveryError as exc:
+            report.failed = True
+            report.problems.append(f"{where}{exc}")
             continue
-        report.counts[outcome] = report.counts.get(outcome, 0) + 1
-    if keep_note:
-        note(source, report, origin=origin)
-    if report.counts.get(CREATED) or report.counts.get(UPDATED):
+        report.problems += [f"{where}{problem}" for problem in delivery.problems]
+        items += [(where, item) for item in delivery.items]
+    if items:
+        store_all(source, items, report)
+    if report.count(CREATED) or report.count(UPDATED):
         from .tasks import housekeeping_soon  # tasks → polling → receive
 
         housekeeping_soon()
     return report
 
 
-def store(source, parsed, *, now=None):
-    """Add or update one parsed item. Returns what happened, as a word."""
+def store_all(source, items, report, *, now=None):
+    """Add new items, update those with a higher version; count what happened in ``report``."""
     now = now or timezone.now()
-    values = {name: getattr(parsed, name) for name in STORED_FIELDS}
     with transaction.atomic():
-        existing = (
-            IncomingItem.objects.select_for_update()
-            .filter(source=source, guid=parsed.guid)
-            .only("pk", "version", "pub_status")
-            .first()
-        )
-        if existing is None:
+        known = {
+            row.guid: row
+            for row in IncomingItem.objects.select_for_update()
+            .filter(source=source, guid__in={item.guid for _, item in items})
+            .only("pk", "guid", "version")
+        }
+        for where, parsed in items:
             try:
                 with transaction.atomic():
-                    IncomingItem.objects.create(
-                        source=source, guid=parsed.guid, received_at=now, updated_at=now, **values
-                    )
-            except IntegrityError:
-                # The same item arrived by another path at the same moment: it is known now.
-                return UNCHANGED
-            return CREATED
-        if parsed.version <= existing.version:
-            return UNCHANGED
-        IncomingItem.objects.filter(pk=existing.pk).update(updated_at=now, **values)
+                    outcome = _store(source, parsed, known, now)
+            except IntegrityError as exc:  # a value the database refuses: that item only
+                report.problems.append(f"{where}item {parsed.guid[:200]} refused: {exc}")
+                continue
+            report.counts[outcome] = report.counts.get(outcome, 0) + 1
+
+
+def _store(source, parsed, known, now):
+    values = {name: getattr(parsed, name) for name in STORED_FIELDS}
+    existing = known.get(parsed.guid)
+    if existing is None:
+        known[parsed.guid] = IncomingItem.objects.create(
+            source=source, guid=parsed.guid, received_at=now, updated_at=now, **values
+        )
+        return CREATED
+    if parsed.version <= existing.version:
+        return UNCHANGED
+    IncomingItem.objects.filter(pk=existing.pk).update(updated_at=now, **values)
+    existing.version = parsed.version
     return KILLED if parsed.pub_status != IncomingItem.PubStatus.USABLE else UPDATED
 
 

@@ -7,9 +7,11 @@ from django.core.management.base import BaseCommand, CommandError
 
 from ingest import tasks
 from ingest.models import IngestSource
-from ingest.receive import Report, note, receive
+from ingest.receive import Report, note, receive_many
 
 SUFFIXES = {".json", ".xml", ".rss", ".atom", ".feed"}
+# Files stored per transaction (each item still in a savepoint of its own).
+BATCH_FILES = 200
 
 
 class Command(BaseCommand):
@@ -41,14 +43,33 @@ class Command(BaseCommand):
             known = ", ".join(IngestSource.objects.values_list("slug", flat=True)) or "none"
             raise CommandError(f"No ingest source “{options['source']}” (known: {known}).")
         totals = Report()
-        for file in self.files(options["paths"]):
-            report = self.one_file(source, file)
-            for outcome, n in report.counts.items():
-                totals.counts[outcome] = totals.counts.get(outcome, 0) + n
-            totals.problems += [f"{file.name}: {p}" for p in report.problems]
-            totals.failed = totals.failed or report.failed
+        batch, batch_bytes = [], 0
+        for path in self.files(options["paths"]):
+            size = path.stat().st_size
+            if size > settings.INGEST_MAX_BYTES:
+                totals.failed = True
+                totals.problems.append(
+                    f"{path.name}: file of {size:,} bytes refused: the limit is "
+                    f"{settings.INGEST_MAX_BYTES:,} bytes (INGEST_MAX_BYTES)"
+                )
+                continue
+            if len(batch) >= BATCH_FILES or batch_bytes + size > settings.INGEST_MAX_BYTES:
+                self.store(source, batch, totals)
+                batch, batch_bytes = [], 0
+            batch.append((path.name, path.read_bytes(), ""))
+            batch_bytes += size
+        self.store(source, batch, totals)
         note(source, totals)  # the files are one delivery: one last error for all of them
         self.stdout.write(totals.summary())
+
+    def store(self, source, batch, totals):
+        if not batch:
+            return
+        report = receive_many(source, batch)
+        for outcome, n in report.counts.items():
+            totals.counts[outcome] = totals.counts.get(outcome, 0) + n
+        totals.problems += report.problems
+        totals.failed = totals.failed or report.failed
 
     def files(self, paths):
         for name in paths:
@@ -61,15 +82,3 @@ class Command(BaseCommand):
                 yield path
             else:
                 raise CommandError(f"No such file or folder: {name}")
-
-    def one_file(self, source, path):
-        size = path.stat().st_size
-        if size > settings.INGEST_MAX_BYTES:
-            return Report(
-                failed=True,
-                problems=[
-                    f"file of {size:,} bytes refused: the limit is "
-                    f"{settings.INGEST_MAX_BYTES:,} bytes (INGEST_MAX_BYTES)"
-                ],
-            )
-        return receive(source, path.read_bytes(), origin=path.name, keep_note=False)
