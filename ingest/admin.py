@@ -10,6 +10,7 @@ from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.html import format_html, format_html_join, strip_tags
 from django.utils.safestring import mark_safe
 from django.utils.text import Truncator
@@ -225,10 +226,12 @@ class UrgencyFilter(admin.SimpleListFilter):
 class IncomingItemAdmin(admin.ModelAdmin):
     """The wire desk: newest copy first, read-only, with "Write a story from this"."""
 
-    list_display = ["item", "source", "updated_at", "urgency_shown", "state", "write"]
-    list_display_links = ["item"]
+    # The item cell holds its own link, its source and state (a phone also gets the time and
+    # urgency there, instead of their columns), the first lines and the write button.
+    list_display = ["item", "arrived", "urgency_shown"]
+    list_display_links = None
     list_filter = [UsedFilter, "source", "pub_status", UrgencyFilter]
-    search_fields = ["headline", "byline", "guid"]
+    search_fields = ["headline", "byline"]
     list_select_related = ["source"]
     list_per_page = 50
     show_full_result_count = False
@@ -283,6 +286,13 @@ class IncomingItemAdmin(admin.ModelAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("source").defer("raw")
 
+    def changelist_view(self, request, extra_context=None):
+        extra_context = {
+            "title": _("Wire desk: incoming copy, newest first"),
+            **(extra_context or {}),
+        }
+        return super().changelist_view(request, extra_context)
+
     def has_add_permission(self, request):
         return False
 
@@ -293,12 +303,26 @@ class IncomingItemAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("incoming item"), ordering="headline")
     def item(self, obj):
-        first_lines = obj.dek or strip_tags(obj.body)
+        first_lines = obj.dek or strip_tags(obj.body.replace("</p>", "</p> "))
+        on_phone = [self.arrived(obj)]
+        if obj.urgency is not None:
+            on_phone.append(_("urgency %(n)s") % {"n": obj.urgency})
         return format_html(
-            '<strong class="ingest-headline">{}</strong><br><span class="ingest-lines">{}</span>',
+            '<a class="ingest-headline" href="{}">{}</a>'
+            '<span class="ingest-meta">{} · {}<span class="ingest-phone"> · {}</span></span>'
+            '<span class="ingest-lines">{}</span>{}',
+            reverse("admin:ingest_incomingitem_change", args=[obj.pk]),
             obj.headline,
+            obj.source.name,
+            self.state(obj),
+            " · ".join(on_phone),
             Truncator(" ".join(first_lines.split())).chars(180),
+            self.write(obj),
         )
+
+    @admin.display(description=_("last changed"), ordering="updated_at")
+    def arrived(self, obj):
+        return date_format(timezone.localtime(obj.updated_at), "j M H:i")
 
     @admin.display(description=_("urgency"), ordering="urgency")
     def urgency_shown(self, obj):
@@ -322,10 +346,10 @@ class IncomingItemAdmin(admin.ModelAdmin):
             return _("used")
         return _("new")
 
-    @admin.display(description=_("write"))
     def write(self, obj):
         if obj.is_killed:
-            return "—"
+            return ""
+        # A button of the changelist's own form (which carries the CSRF token).
         return format_html(
             '<button type="submit" class="button ingest-write" formmethod="post" '
             'formaction="{}">{}</button>',
@@ -413,10 +437,14 @@ class IncomingItemAdmin(admin.ModelAdmin):
         self.message_user(
             request,
             _(
-                "A draft was made from “%(headline)s”, with %(source)s as its source. "
-                "Rewrite it here."
+                "A draft was made from “%(headline)s”, its source set to “%(relation)s "
+                "%(source)s”. Rewrite it here."
             )
-            % {"headline": item.headline, "source": item.source.outlet.name},
+            % {
+                "headline": item.headline,
+                "relation": item.source.get_relation_display(),
+                "source": item.source.outlet.name,
+            },
             messages.SUCCESS,
         )
         return HttpResponseRedirect(reverse("admin:articles_article_change", args=[article.pk]))

@@ -4,4 +4,4 @@ from django.utils.translation import gettext_lazy as _
 
 class IngestConfig(AppConfig):
     name = "ingest"
-    verbose_name = _("Wire and partner ingest")
+    verbose_name = _("Wire desk")

@@ -220,7 +220,7 @@ class IncomingItem(models.Model):
     class Meta:
         ordering = ["-updated_at", "-id"]
         verbose_name = _("incoming item")
-        verbose_name_plural = _("wire desk: incoming items")
+        verbose_name_plural = _("incoming items")
         constraints = [
             models.UniqueConstraint(fields=["source", "guid"], name="incomingitem_source_guid")
         ]

@@ -74,7 +74,7 @@ class Migration(migrations.Migration):
             ],
             options={
                 'verbose_name': 'incoming item',
-                'verbose_name_plural': 'wire desk: incoming items',
+                'verbose_name_plural': 'incoming items',
                 'ordering': ['-updated_at', '-id'],
             },
         ),
