@@ -461,6 +461,7 @@ class IncomingItemAdmin(admin.ModelAdmin):
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,
+            "media": self.media,
             "title": _("What the agency changed"),
             "use": use,
             "item": item,

@@ -42,8 +42,8 @@ def notice_html(kind, use):
     if kind == "killed":
         return format_html(
             _(
-                "{source} withdrew “{headline}” ({status}) at {at}. This story was made from "
-                "it: an editor should decide whether it may stay."
+                "This story was made from “{headline}” ({source}): the agency withdrew the "
+                "item at {at} ({status}). An editor should decide whether the story may stay."
             ),
             source=item.source.name,
             headline=item.headline,
@@ -51,7 +51,10 @@ def notice_html(kind, use):
             at=at,
         )
     return format_html(
-        _('{source} updated “{headline}” at {at} — <a href="{url}">see what changed</a>.'),
+        _(
+            "This story was made from “{headline}” ({source}): the agency updated the item at "
+            '{at} — <a href="{url}">see what changed</a>.'
+        ),
         source=item.source.name,
         headline=item.headline,
         at=at,

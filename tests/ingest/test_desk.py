@@ -169,7 +169,9 @@ def test_an_updated_item_flags_its_story_with_a_diff(db, client):
 
     receive(source, newsml(version=2, headline="Second headline"))
     page = client.get(change_url)
-    assert "updated “Second headline” at" in page.text
+    assert "made from “Second headline” (Wire newsml_g2): the agency updated the item at" in (
+        page.text
+    )
     assert "see what changed" in page.text
     use = StoryFromItem.objects.get()
     diff = client.get(reverse("admin:ingest_incomingitem_changes", args=[use.item_id, article.pk]))
@@ -188,4 +190,5 @@ def test_a_killed_item_is_flagged_on_every_story_made_from_it(db, client):
     client.force_login(editor)
     for article in (first, second):
         page = client.get(reverse("admin:articles_article_change", args=[article.pk]))
-        assert "withdrew “G2 story headline” (canceled by the agency)" in page.text
+        assert "the agency withdrew the item at" in page.text
+        assert "(canceled by the agency)" in page.text
