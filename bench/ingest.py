@@ -93,15 +93,18 @@ def bench_files(source):
     folder.mkdir()
     for n in range(ITEMS_FROM_FILES):
         (folder / f"{n:06d}.json").write_text(json.dumps(ninjs(n, "files")), encoding="utf-8")
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     call_command("ingest", source.slug, str(folder), stdout=open(os.devnull, "w"))  # noqa: SIM115
-    elapsed = time.perf_counter() - started
+    elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu_started
     stored = source.items.count()
+    # On a shared machine the wall time includes waiting for a core; the process's own CPU
+    # time says what the work costs (the database server's share excluded).
     log(
         f"files: {stored:,} ninjs items from {ITEMS_FROM_FILES:,} files in {elapsed:.1f} s "
-        f"({stored / elapsed:,.0f} items/s; target: under 60 s)"
+        f"({stored / elapsed:,.0f} items/s; {cpu:.1f} s of CPU in this process; "
+        f"load average {os.getloadavg()[0]:.1f}; target: under 60 s)"
     )
-    return {"files_items": stored, "files_seconds": round(elapsed, 2)}
+    return {"files_items": stored, "files_seconds": round(elapsed, 2), "files_cpu": round(cpu, 2)}
 
 
 def top_up(sources):
