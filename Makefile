@@ -23,12 +23,26 @@ install: $(VENV)/.runtime
 
 install-dev: $(VENV)/.dev
 
-# Install, migrate, load the demo newsroom, then serve it with the task worker beside it.
-run: install
-	DEBUG=$${DEBUG:-1} $(PY) manage.py migrate --noinput
-	DEBUG=$${DEBUG:-1} SITE_URL=$${SITE_URL:-http://$(HOST):$(PORT)} $(PY) manage.py load_demo
+# Install, migrate, load the demo newsroom, then serve it with the task worker beside it, as
+# readers will see it: DEBUG off (the styled 404 and 410 pages, static files through WhiteNoise,
+# media served) with a secret generated once into an ignored file; `DEBUG=1 make run` for
+# Django's debug pages. E-mails show as one line each ("mail to ...: subject").
+LOCAL_SECRET := .local-secret-key
+RUN_ENV = DEBUG=$${DEBUG:-0} SECRET_KEY="$${SECRET_KEY:-$$(cat $(LOCAL_SECRET))}" \
+	SITE_URL=$${SITE_URL:-http://$(HOST):$(PORT)} ALLOWED_HOSTS=$${ALLOWED_HOSTS:-$(HOST),localhost} \
+	SERVE_MEDIA=$${SERVE_MEDIA:-1} EMAIL_BACKEND=$${EMAIL_BACKEND:-articles.mail.OneLineEmailBackend} \
+	ROUTINE_LOG_LEVEL=$${ROUTINE_LOG_LEVEL:-ERROR} DJANGO_RUNSERVER_HIDE_WARNING=true
+
+$(LOCAL_SECRET):
+	@umask 077 && $(PYTHON) -c 'import secrets; print(secrets.token_urlsafe(50))' > $@
+
+run: install $(LOCAL_SECRET)
+	@echo "Preparing the demo newsroom (database, static files, demo stories)..."
+	@$(RUN_ENV) $(PY) manage.py migrate --noinput -v 0
+	@$(RUN_ENV) $(PY) manage.py collectstatic --noinput -v 0
+	@$(RUN_ENV) $(PY) manage.py load_demo
 	@echo "Serving on http://$(HOST):$(PORT)/  (admin: http://$(HOST):$(PORT)/admin/)  Ctrl-C stops."
-	@DEBUG=$${DEBUG:-1} SITE_URL=$${SITE_URL:-http://$(HOST):$(PORT)} bash -c 'trap "kill 0" EXIT INT TERM; \
+	@$(RUN_ENV) bash -c 'trap "kill 0" EXIT INT TERM; \
 		$(PY) manage.py db_worker --interval 1 & \
 		$(PY) manage.py runserver --noreload $(HOST):$(PORT)'
 

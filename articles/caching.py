@@ -1,8 +1,15 @@
 """Public page caching: which keys a response carries, and purging them.
 
-Views call `add_cache_keys(response, ...)` with the things the page shows; workflow side
-effects call `purge_keys(article_keys(article))` after commit. The same keys go out as
-`Surrogate-Key` / `Cache-Tag` headers for CDNs, and to the purge backend (Varnish, nginx).
+Views call `add_cache_keys(response, ...)` with the things the page shows. Every purge goes
+through one function, `purge_keys(keys)`: it moves the keys' generations in the page cache
+and forwards the keys to the CDN's purge backend (Varnish, nginx). Its callers:
+
+* the save and delete signals below, after commit, for every change of a story, its
+  relations, an author, source, tag, section or picture, whatever made it (the admin, the
+  task worker, a script, an importer, a restore), in whichever process;
+* the side-effect outbox (`articles/tasks.py`), only at a go-live, embargo lift or expiry,
+  moments no save marks, so that a CDN hears of them too; it retries a CDN that failed;
+* search, when a rebuilt index changes what a word finds (the `search` key).
 
 How invalidation stays exact:
 
@@ -11,28 +18,38 @@ How invalidation stays exact:
   the current generations in one `get_many` and serves the page only if none has moved;
 * `purge_keys` bumps the generations, so purging costs one cache call per key, whatever the
   number of pages, and works across processes when the cache is shared (Redis);
-* a page is never kept past the next moment a story goes live, leaves an embargo or expires
-  (`next_change()`), so a scheduled story appears at its minute with no worker running;
+* the schedule needs no purge and no worker: a page is served only if no story went live,
+  left an embargo or expired between its rendering and now (`schedule_window()`, read from
+  the database, kept in the cache under the *schedule* generation, which every save of a
+  story moves, and at most `SCHEDULE_RECHECK_SECONDS` old);
 * a page rendered while any purge happened is not stored (the purge *epoch* moved), so a
   render that read the database just before a commit cannot outlive its purge.
 
 Only anonymous GET/HEAD requests without a session are answered from the cache, only 200
 responses that declared their keys are stored, and never a response that sets a cookie, used
-a CSRF token or a CSP nonce, or says private/no-store. Any cache failure (Redis down) is
-logged and the page is served uncached.
+a CSRF token or a CSP nonce, or says private/no-store.
+
+When the cache fails (Redis down, frozen, unreachable), pages are served uncached: the
+`breaker` skips the cache for `NEWSROOM_CACHE_RETRY_SECONDS`, then tries again, logging once
+when it opens and once when the cache is back. Purges made meanwhile could not reach it, in
+this process or another, so the first thing done when it answers again is to move the `site`
+generation, which every stored page carries: nothing stored before an outage is served after
+it. `cache_health()` reports the state for `/healthz`.
 """
 
+import contextlib
 import hashlib
 import logging
 import secrets
+import threading
 import time
+from datetime import UTC, datetime
 from urllib.parse import parse_qsl, urlencode
 from urllib.request import Request, urlopen
 
 from django.conf import settings
 from django.core.cache import cache
-from django.core.cache.backends import redis as django_redis
-from django.db import DatabaseError, transaction
+from django.db import DatabaseError, InterfaceError, transaction
 from django.db.models import Subquery
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete, pre_save
 from django.http import HttpResponse
@@ -106,8 +123,14 @@ def add_cache_keys(response, *keys):
 PAGE_PREFIX = "page:"
 GENERATION_PREFIX = "gen:"
 EPOCH = "purge-epoch"
-NEXT_CHANGE = "next-change"
-NO_CHANGE_AHEAD = 0  # stored in NEXT_CHANGE when nothing is scheduled
+# Moved by every save or deletion of a story: names the cache entry holding the schedule window.
+SCHEDULE = "schedule"
+SCHEDULE_PREFIX = "schedule-window:"
+NAVIGATION_PREFIX = "nav-sections:"
+# The schedule window is read again from the database at least this often, so that even a
+# change no signal reports (`QuerySet.update()`, raw SQL, another process's in-process cache)
+# reaches the schedule when it is made at least this long before its moment.
+SCHEDULE_RECHECK_SECONDS = 10
 # Query parameters that never change what a page shows: campaign tracking.
 IGNORED_PARAMETERS = ("utm_", "fbclid", "gclid", "mc_cid", "mc_eid")
 
@@ -126,45 +149,170 @@ def _fresh_generation():
     return secrets.randbits(48)
 
 
-class _Breaker:
-    """After a cache error, skip the cache for a few seconds instead of waiting on every call."""
+def _bump(cache_key):
+    try:
+        cache.incr(cache_key)
+    except ValueError:  # missing: start it, or bump it if another process just did
+        if not cache.add(cache_key, _fresh_generation(), timeout=None):
+            cache.incr(cache_key)
+
+
+def _current(cache_key, known=None):
+    """A generation's value, started if the cache has none yet."""
+    if known is not None:
+        return known
+    value = cache.get(cache_key)
+    if value is None:
+        cache.add(cache_key, _fresh_generation(), timeout=None)
+        value = cache.get(cache_key)
+    return value
+
+
+# The breaker ------------------------------------------------------------------------------------
+class CacheUnavailable(Exception):
+    """The breaker is open: the cache is skipped for now."""
+
+
+class CacheBreaker:
+    """After a cache error, skip the cache for a few seconds instead of waiting on every call.
+
+    Closed: the cache is used. Open: it is skipped until `retry_at`, then tried again; a
+    failure noticed while it is open (a call that started earlier, a store) changes nothing,
+    so steady traffic cannot keep it open. The first call that finds the cache answering
+    again first replays what could not be written (`recover`), then closes it. One log line
+    when it opens, one when it closes."""
 
     def __init__(self):
-        self.open_until = 0.0
+        self._lock = threading.Lock()
+        self.reset()
+
+    def reset(self):
+        self.open_since = None  # time.time() when the outage was noticed; None: closed
+        self.retry_at = 0.0  # time.monotonic() of the next try
+        self.last_error = ""
+        self.unwritten = set()  # generation keys a purge could not move
 
     def available(self):
-        return time.monotonic() >= self.open_until
+        return self.open_since is None or time.monotonic() >= self.retry_at
 
-    def trip(self, exc, action):
-        self.open_until = time.monotonic() + _setting("NEWSROOM_CACHE_RETRY_SECONDS", 5)
-        logger.warning("Page cache unavailable while %s (%s); serving uncached.", action, exc)
+    def failed(self, exc, action):
+        retry = _setting("NEWSROOM_CACHE_RETRY_SECONDS", 2)
+        with self._lock:
+            now = time.monotonic()
+            if self.open_since is None:
+                self.open_since, self.retry_at = time.time(), now + retry
+                self.last_error = f"{type(exc).__name__}: {exc}"
+                logger.warning(
+                    "Page cache unavailable while %s (%s); serving uncached, retrying every %s s.",
+                    action,
+                    exc,
+                    retry,
+                )
+            elif now >= self.retry_at:
+                self.retry_at = now + retry  # the retry failed: wait again, quietly
+
+    def remember(self, cache_keys):
+        with self._lock:
+            self.unwritten.update(cache_keys)
+
+    def recover(self):
+        """Before using the cache after an outage: move what failed, and the site generation.
+
+        A purge made anywhere during the outage may have been lost (this process's are
+        remembered, another's are not), so no page stored before the outage is trusted."""
+        if self.open_since is None:
+            return
+        with self._lock:
+            unwritten = set(self.unwritten)
+        for cache_key in sorted({*unwritten, _generation_key(SITE), SCHEDULE}):
+            _bump(cache_key)
+        _bump(EPOCH)
+        with self._lock:
+            if self.open_since is None:
+                return
+            seconds = time.time() - self.open_since
+            self.unwritten -= unwritten
+            self.open_since, self.retry_at, self.last_error = None, 0.0, ""
+        logger.warning(
+            "Page cache back after %.1f s; pages stored before the outage are dropped.", seconds
+        )
 
 
-breaker = _Breaker()
+breaker = CacheBreaker()
 
 
+def _with_cache(action, call, *args):
+    """Run ``call`` against the cache unless the breaker is open; a failure opens it."""
+    if not breaker.available():
+        raise CacheUnavailable(action)
+    try:
+        breaker.recover()
+        return call(*args)
+    except Exception as exc:
+        breaker.failed(exc, action)
+        raise
+
+
+def _try_cache(action, call, *args):
+    """`_with_cache`, answering None instead of raising (the breaker has logged the failure)."""
+    with contextlib.suppress(Exception):
+        return _with_cache(action, call, *args)
+    return None
+
+
+def cache_health(*, check=True):
+    """The page cache's state, for `/healthz` and the dashboard.
+
+    ``{"status": "ok" | "degraded", "breaker": "closed" | "open", "since": ISO time or None,
+    "error": last error or ""}``. With ``check`` (and the breaker not waiting), one cheap
+    read confirms the cache answers; it never raises."""
+    if check and breaker.available():
+        _try_cache("checking its health", cache.get, EPOCH)
+    since = breaker.open_since
+    return {
+        "status": "degraded" if since is not None else "ok",
+        "breaker": "open" if since is not None else "closed",
+        "since": datetime.fromtimestamp(since, tz=UTC).isoformat() if since is not None else None,
+        "error": breaker.last_error,
+    }
+
+
+# Purging ----------------------------------------------------------------------------------------
 class PurgeFailed(Exception):
     """The page cache or the CDN could not be purged; the caller may retry."""
+
+
+def _move(cache_keys, action):
+    """Bump generations and the purge epoch. Returns the error, or None; what could not be
+    moved is remembered and moved when the cache is back."""
+    try:
+        _with_cache(action, _bump_all, cache_keys)
+    except Exception as exc:  # noqa: BLE001 - a cache outage must not break a save
+        breaker.remember(cache_keys)
+        return exc
+    return None
+
+
+def _bump_all(cache_keys):
+    for cache_key in cache_keys:
+        _bump(cache_key)
+    _bump(EPOCH)
 
 
 def purge_keys(keys, *, strict=False):
     """Invalidate every cached page carrying any of ``keys``, here and at the CDN.
 
-    Safe to call anywhere, any number of times: an unreachable cache or CDN is logged, never
-    raised, unless ``strict`` — then, after trying both, `PurgeFailed` says what failed, so
-    the side-effect outbox keeps the purge, retries it and shows it on the dashboard.
-    Call it after the change is committed (`transaction.on_commit`)."""
+    The one way anything is purged (see the module's docstring for its callers). Safe to
+    call anywhere, any number of times: an unreachable cache or CDN is logged, never raised,
+    unless ``strict`` — then, after trying both, `PurgeFailed` says what failed, so the
+    side-effect outbox keeps the purge and retries it. Call it after the change is committed
+    (`purge_on_commit`)."""
     keys = sorted({str(k) for k in keys if k})
     if not keys:
         return
     failures = []
-    try:
-        for key in keys:
-            _bump(_generation_key(key))
-        _bump(EPOCH)
-    except Exception as exc:  # noqa: BLE001 - a cache outage must not break a publish
-        breaker.trip(exc, "purging")
-        failures.append(f"page cache: {exc}")
+    if error := _move([_generation_key(k) for k in keys], "purging"):
+        failures.append(f"page cache: {error}")
     backend = purge_backend()
     if backend is not None:
         try:
@@ -176,75 +324,66 @@ def purge_keys(keys, *, strict=False):
         raise PurgeFailed("; ".join(failures))
 
 
-def _bump(cache_key):
-    try:
-        cache.incr(cache_key)
-    except ValueError:  # missing: start it, or bump it if another process just did
-        if not cache.add(cache_key, _fresh_generation(), timeout=None):
-            cache.incr(cache_key)
-
-
 def purge_on_commit(keys):
-    """Purge ``keys`` once the current transaction commits (at once outside a transaction)."""
+    """`purge_keys(keys)` once the current transaction commits (at once outside one)."""
     keys = set(keys)
     transaction.on_commit(lambda: purge_keys(keys))
 
 
-# The next moment the public site changes by itself ----------------------------------------------
-def compute_next_change(now=None):
-    """The earliest future go-live, embargo lift or expiry of a published story, or None.
+def schedule_changed():
+    """A story's times may have changed: readers read the schedule window afresh."""
+    _move([SCHEDULE], "recording a schedule change")
 
-    One query of three scalar subqueries, each the first entry of an index range (the
-    status/publish time index and the partial embargo and expiry indexes), never a scan."""
+
+# The schedule -----------------------------------------------------------------------------------
+def schedule_window(now=None):
+    """``(last, next)``: the latest go-live, embargo lift or expiry of a published story at or
+    before ``now``, and the earliest after it, as POSIX timestamps (None where there is none).
+
+    A page rendered before ``last`` may be missing a story or show an expired one; ``next`` is
+    when the public site next changes by itself. One query of six scalar subqueries, each the
+    first entry of an index range (the status/publish time index and the partial embargo and
+    expiry indexes), never a scan."""
     from .models import Article
 
     now = now or timezone.now()
     published = Article.objects.filter(status=Article.Status.PUBLISHED).order_by()
-    ahead = {
-        f"next_{field}": Subquery(
+    ends = {}
+    for field in Article.SCHEDULE_FIELDS:
+        ends[f"last_{field}"] = Subquery(
+            published.filter(**{f"{field}__lte": now}).order_by(f"-{field}").values(field)[:1]
+        )
+        ends[f"next_{field}"] = Subquery(
             published.filter(**{f"{field}__gt": now}).order_by(field).values(field)[:1]
         )
-        for field in ("publish_at", "embargo_until", "expires_at")
-    }
-    row = Article.objects.order_by().values(**ahead)[:1].first()
-    moments = [m for m in (row or {}).values() if m is not None]
-    return min(moments) if moments else None
+    row = next(iter(Article.objects.order_by().values(**ends)[:1]), {})
+    last = [m for name, m in row.items() if m is not None and name.startswith("last_")]
+    ahead = [m for name, m in row.items() if m is not None and name.startswith("next_")]
+    return (
+        max(last).timestamp() if last else None,
+        min(ahead).timestamp() if ahead else None,
+    )
 
 
-def _store_next_change(moment, now, *, overwrite):
-    timeout = _setting("NEWSROOM_PAGE_CACHE_SECONDS", 3600)
-    if moment is not None:
-        timeout = max(1, min(timeout, (moment - now).total_seconds()))
-    value = moment.timestamp() if moment else NO_CHANGE_AHEAD
-    if overwrite:
-        cache.set(NEXT_CHANGE, value, timeout)
-    else:
-        # A reader's value must not overwrite a fresher one written after a commit.
-        cache.add(NEXT_CHANGE, value, timeout)
+def _window(cached, cache_key, now):
+    """The schedule window from the cache if it is still current, else from the database.
 
-
-def refresh_next_change():
-    """Recompute the next change after an article is saved (scheduling, embargo, expiry)."""
+    ``cache_key`` belongs to the schedule generation read before anything else in this
+    request: a save committed after the database was read here moves that generation, so
+    a window written under it is never read again."""
+    moment = now.timestamp()
+    if cached is not None:
+        last, upcoming, read_at = cached
+        if (upcoming is None or upcoming > moment) and moment < read_at + SCHEDULE_RECHECK_SECONDS:
+            return last, upcoming
     try:
-        if breaker.available():
-            now = timezone.now()
-            _store_next_change(compute_next_change(now), now, overwrite=True)
-    except Exception as exc:  # noqa: BLE001
-        breaker.trip(exc, "recording the next scheduled change")
-
-
-def _next_change_timestamp(cached_value, now):
-    """The next change as a POSIX timestamp (None: nothing ahead), from the cache or the DB."""
-    if cached_value is None or (cached_value and cached_value <= now.timestamp()):
-        try:
-            moment = compute_next_change(now)
-        except DatabaseError as exc:
-            # The database is away: keep serving stored pages within their own lifetime.
-            logger.warning("Could not look up the next scheduled change: %s", exc)
-            return None
-        _store_next_change(moment, now, overwrite=False)
-        return moment.timestamp() if moment else None
-    return cached_value or None
+        last, upcoming = schedule_window(now)
+    except (DatabaseError, InterfaceError) as exc:
+        # The database is away: keep serving stored pages within their own lifetime.
+        logger.warning("Could not read the schedule: %s", exc)
+        return None, None
+    cache.set(cache_key, (last, upcoming, moment), SCHEDULE_RECHECK_SECONDS)
+    return last, upcoming
 
 
 # The middleware ---------------------------------------------------------------------------------
@@ -324,36 +463,36 @@ class PageCacheMiddleware:
             response = self.get_response(request)
             self._mark_private(request, response)
             return response
+        # Before anything is read: a story going live after this moment may be missing.
+        rendered_at = timezone.now().timestamp()
         page_key = _normalised_key(request)
-        epoch, cached = None, None
-        if breaker.available():
-            try:
-                found = cache.get_many([page_key, EPOCH])
-                epoch, entry = found.get(EPOCH), found.get(page_key)
-                if entry is not None:
-                    cached = self._valid(entry)
-            except Exception as exc:  # noqa: BLE001
-                breaker.trip(exc, "reading a page")
-        if cached is not None:
-            return cached
+        found = _try_cache("reading a page", cache.get_many, [page_key, EPOCH, SCHEDULE])
+        if found is not None and (entry := found.get(page_key)) is not None:
+            cached = _try_cache("reading a page", self._valid, entry, found.get(SCHEDULE))
+            if cached is not None:
+                return cached
         response = self.get_response(request)
         if _storable(request, response):
-            self._store(page_key, epoch, response)
+            self._store(page_key, found, rendered_at, response)
         return response
 
-    def _valid(self, entry):
-        """The stored response if its keys are unchanged and its time has not run out."""
+    def _valid(self, entry, schedule):
+        """The stored response if its keys are unchanged and no scheduled change, nor its
+        own time, has passed since it was rendered."""
         keys, generations = entry["keys"], entry["generations"]
-        current = cache.get_many([_generation_key(k) for k in keys] + [NEXT_CHANGE])
+        window_key = f"{SCHEDULE_PREFIX}{_current(SCHEDULE, schedule)}"
+        current = cache.get_many([_generation_key(k) for k in keys] + [window_key])
         if any(
             current.get(_generation_key(k)) != g for k, g in zip(keys, generations, strict=True)
         ):
             return None
         now = timezone.now()
-        next_change = _next_change_timestamp(current.get(NEXT_CHANGE), now)
+        last, upcoming = _window(current.get(window_key), window_key, now)
+        if last is not None and entry.get("rendered_at", 0.0) < last:
+            return None
         valid_until = entry["valid_until"]
-        if next_change is not None:
-            valid_until = min(valid_until, next_change)
+        if upcoming is not None:
+            valid_until = min(valid_until, upcoming)
         if now.timestamp() >= valid_until:
             return None
         response = HttpResponse(entry["content"], status=entry["status"])
@@ -363,52 +502,63 @@ class PageCacheMiddleware:
         response["X-Page-Cache"] = "hit"
         return response
 
-    def _store(self, page_key, epoch, response):
+    def _store(self, page_key, found, rendered_at, response):
+        # Skipped when the cache was not read as the request began (nothing is known of the
+        # purges made while the page rendered); a failure is the breaker's to log.
+        if found is None or not _try_cache(
+            "storing a page", self._write, page_key, found, rendered_at, response
+        ):
+            # Still tell CDNs what the page shows; keep their copy short without our purges.
+            seconds = _setting("NEWSROOM_PAGE_CACHE_SECONDS", 3600)
+            browser = _setting("NEWSROOM_BROWSER_MAX_AGE", 60)
+            _public_headers(response, sorted({*response.cache_keys, SITE}), min(seconds, browser))
+
+    def _write(self, page_key, found, rendered_at, response):
+        """Store the page unless something it shows changed while it rendered; set its
+        headers either way. ``found`` is what was read from the cache as the request began."""
         keys = sorted({*response.cache_keys, SITE})
         now = timezone.now()
-        seconds = _setting("NEWSROOM_PAGE_CACHE_SECONDS", 3600)
-        try:
-            if not breaker.available():
-                raise ConnectionError("cache marked unavailable")
-            generation_keys = [_generation_key(k) for k in keys]
-            current = cache.get_many([EPOCH, NEXT_CHANGE, *generation_keys])
-            if current.get(EPOCH) != epoch:
-                # Something was purged while this page rendered: it may show the old state.
-                _public_headers(response, keys, 0)
-                return
-            missing = [g for g in generation_keys if g not in current]
-            for g in missing:
-                cache.add(g, _fresh_generation(), timeout=None)
-            if missing:
-                current.update(cache.get_many(missing))
-            next_change = _next_change_timestamp(current.get(NEXT_CHANGE), now)
-            valid_until = now.timestamp() + seconds
-            if next_change is not None:
-                valid_until = min(valid_until, next_change)
-            _public_headers(response, keys, valid_until - now.timestamp())
-            if "ETag" not in response:
-                response["ETag"] = (
-                    f'"{hashlib.md5(response.content, usedforsecurity=False).hexdigest()}"'
-                )
-            entry = {
-                "content": response.content,
-                "status": response.status_code,
-                "headers": [
-                    (k, v)
-                    for k, v in response.items()
-                    if k.lower()
-                    not in {"cache-control", "surrogate-key", "cache-tag", "x-page-cache"}
-                ],
-                "keys": keys,
-                "generations": [current.get(g) for g in generation_keys],
-                "valid_until": valid_until,
-            }
-            cache.set(page_key, entry, max(1, int(valid_until - now.timestamp())))
-            response["X-Page-Cache"] = "miss"
-        except Exception as exc:  # noqa: BLE001
-            breaker.trip(exc, "storing a page")
-            # Still tell CDNs what the page shows; keep their copy short without our purges.
-            _public_headers(response, keys, min(seconds, _setting("NEWSROOM_BROWSER_MAX_AGE", 60)))
+        generation_keys = [_generation_key(k) for k in keys]
+        window_key = f"{SCHEDULE_PREFIX}{_current(SCHEDULE, found.get(SCHEDULE))}"
+        current = cache.get_many([EPOCH, window_key, *generation_keys])
+        if current.get(EPOCH) != found.get(EPOCH):
+            # Something was purged while this page rendered: it may show the old state.
+            _public_headers(response, keys, 0)
+            return True
+        missing = [g for g in generation_keys if g not in current]
+        for g in missing:
+            cache.add(g, _fresh_generation(), timeout=None)
+        if missing:
+            current.update(cache.get_many(missing))
+        last, upcoming = _window(current.get(window_key), window_key, now)
+        valid_until = now.timestamp() + _setting("NEWSROOM_PAGE_CACHE_SECONDS", 3600)
+        if upcoming is not None:
+            valid_until = min(valid_until, upcoming)
+        if last is not None and rendered_at < last:
+            valid_until = now.timestamp()  # a story went live while it rendered
+        _public_headers(response, keys, valid_until - now.timestamp())
+        if valid_until <= now.timestamp():
+            return True
+        if "ETag" not in response:
+            response["ETag"] = (
+                f'"{hashlib.md5(response.content, usedforsecurity=False).hexdigest()}"'
+            )
+        entry = {
+            "content": response.content,
+            "status": response.status_code,
+            "headers": [
+                (k, v)
+                for k, v in response.items()
+                if k.lower() not in {"cache-control", "surrogate-key", "cache-tag", "x-page-cache"}
+            ],
+            "keys": keys,
+            "generations": [current.get(g) for g in generation_keys],
+            "rendered_at": rendered_at,
+            "valid_until": valid_until,
+        }
+        cache.set(page_key, entry, max(1, int(valid_until - now.timestamp())))
+        response["X-Page-Cache"] = "miss"
+        return True
 
     @staticmethod
     def _mark_private(request, response):
@@ -423,94 +573,29 @@ class PageCacheMiddleware:
 
 
 # Navigation -------------------------------------------------------------------------------------
-NAV_SECTIONS = "nav-sections"
-# This process's copy of the sections, with the stamp it was read under.
-_nav_memo = {}
-
-
 def navigation_sections():
-    """The sections in navigation order, on every page: each process keeps its own copy for as
-    long as the shared stamp (a token in the cache, dropped whenever a section changes) stays
-    the same, so a page pays one small cache read instead of a query."""
+    """The sections in navigation order, on every page: kept in the shared cache under the
+    `site` generation, which any change to a section moves (`_section_changed`)."""
     from .models import Section, public_fetch_mode
 
-    stamp = _navigation_stamp()
-    memo = _nav_memo.get("sections")
-    if stamp is not None and memo is not None and memo[0] == stamp:
-        return memo[1]
-    # Read after the stamp: a change committed later drops the stamp, so this copy is
-    # never kept past it.
+    cache_key = None
+    if site := _try_cache("reading the navigation", _current, _generation_key(SITE)):
+        cache_key = f"{NAVIGATION_PREFIX}{site}"
+        sections = _try_cache("reading the navigation", cache.get, cache_key)
+        if sections is not None:
+            return sections
+    # Read after the generation: a change committed later moves it, so this copy is never
+    # read past that change.
     sections = list(public_fetch_mode(Section.objects.all()))
-    if stamp is not None:
-        _nav_memo["sections"] = (stamp, sections)
+    if cache_key is not None:
+        seconds = _setting("NEWSROOM_PAGE_CACHE_SECONDS", 3600)
+        _try_cache("storing the navigation", cache.set, cache_key, sections, seconds)
     return sections
 
 
-def _navigation_stamp():
-    if not breaker.available():
-        return None
-    try:
-        stamp = cache.get(NAV_SECTIONS)
-        if stamp is None:
-            cache.add(NAV_SECTIONS, secrets.token_hex(8), timeout=None)
-            stamp = cache.get(NAV_SECTIONS)
-    except Exception as exc:  # noqa: BLE001
-        breaker.trip(exc, "reading the navigation")
-        return None
-    return stamp
-
-
 def _section_changed(sender, instance, raw=False, **kwargs):
-    if raw:
-        return
-
-    def refresh():
-        try:
-            cache.delete(NAV_SECTIONS)
-        except Exception as exc:  # noqa: BLE001
-            breaker.trip(exc, "dropping the navigation")
-        purge_keys({SITE, section_key(instance)})
-
-    transaction.on_commit(refresh)
-
-
-# The Redis backend -----------------------------------------------------------------------------
-class _ClientKeepingRedisClient(django_redis.RedisCacheClient):
-    """Django's Redis client wrapper, keeping one `redis.Redis` per connection pool.
-
-    Django's makes a new `redis.Redis` for every cache call, which fills in its table of some
-    170 reply parsers each time: most of what a page cache lookup costs in Python. A
-    `redis.Redis` is safe to share (its pool hands out the connections), and each thread has
-    its own cache backend and pools anyway."""
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self._clients = {}  # {id(pool): redis.Redis}; pools live as long as this object
-
-    def get_client(self, key=None, *, write=False):
-        pool = self._get_connection_pool(write)
-        client = self._clients.get(id(pool))
-        if client is None:
-            client = self._clients[id(pool)] = self._client(connection_pool=pool)
-        return client
-
-
-class RedisCache(django_redis.RedisCache):
-    """`django.core.cache.backends.redis.RedisCache` with one client per connection pool, and
-    without memcached's key checks.
-
-    A cached page is served after reading the generation of every key it carries, dozens of
-    them (its stories and their authors). Django checks each key against memcached's limits
-    (its length, a regular expression for control characters and spaces) and warns about
-    keys memcached would refuse: half of what reading 60 generations cost, for limits Redis
-    does not have. (hiredis, installed with redis-py, halves the rest: the replies' parsing.)"""
-
-    def __init__(self, server, params):
-        super().__init__(server, params)
-        self._class = _ClientKeepingRedisClient
-
-    def validate_key(self, key):
-        pass
+    if not raw:
+        purge_on_commit({SITE, section_key(instance)})
 
 
 # CDN purge backends -----------------------------------------------------------------------------
@@ -549,44 +634,64 @@ def purge_backend():
     return _backend_cache[path]
 
 
-# What else changes public pages: relations, names, navigation -----------------------------------
-def _was_ever_public(article):
-    return article is not None and article.first_published_at is not None
-
-
-def _article_saved(sender, instance, raw=False, created=False, **kwargs):
-    """Any save of a story that is or was public purges its pages (the workflow's side effects
-    do too; purging twice is harmless). A move also purges the old section's pages."""
-    if raw:
-        return
-    transaction.on_commit(refresh_next_change)
-    if not _was_ever_public(instance):
-        return
-    before = getattr(instance, "_cache_before", None)
-    old_section = before[0] if before else None
-
-    def purge():
-        keys = article_keys(instance)
-        if old_section and old_section != instance.section_id:
-            keys.add(section_key(old_section))
-        purge_keys(keys)
-
-    transaction.on_commit(purge)
-
-
-def _article_deleted(sender, instance, **kwargs):
-    if _was_ever_public(instance):
-        purge_on_commit(article_keys(instance))
+# What changes public pages: stories, their relations, names, pictures, navigation ---------------
+def _shows(article):
+    """Whether pages may show this story: it is live, or has been (its old address answers
+    410, lists showed it). A story still to go live needs no purge: the schedule brings it."""
+    if article is None:
+        return False
+    first = article.first_published_at
+    return article.is_live or (first is not None and first <= timezone.now())
 
 
 def _article_about_to_save(sender, instance, raw=False, **kwargs):
     if raw or instance.pk is None:
         return
-    from .models import Article
-
     instance._cache_before = (
-        Article.objects.filter(pk=instance.pk).values_list("section_id", "slug").first()
+        sender.objects.filter(pk=instance.pk)
+        .values_list("section_id", "status", *sender.SCHEDULE_FIELDS, "first_published_at")
+        .first()
     )
+
+
+def _was_shown(sender, before):
+    if before is None:
+        return False
+    section_id, status, *times, first_published_at = before
+    return _shows(
+        sender(
+            status=status,
+            first_published_at=first_published_at,
+            **dict(zip(sender.SCHEDULE_FIELDS, times, strict=True)),
+        )
+    )
+
+
+def _article_saved(sender, instance, raw=False, **kwargs):
+    """Every save of a story, whatever made it, moves the schedule; a save of one that is,
+    was or had been public purges its pages, and a move its old section's pages."""
+    if raw:
+        # A restore or a fixture: rows arrive without their relations, and any page may change.
+        transaction.on_commit(lambda: (schedule_changed(), purge_keys({SITE})))
+        return
+    before = getattr(instance, "_cache_before", None)
+    old_section = before[0] if before else None
+    shown = _shows(instance) or _was_shown(sender, before)
+
+    def after_commit():
+        schedule_changed()
+        if shown:
+            keys = article_keys(instance)
+            if old_section and old_section != instance.section_id:
+                keys.add(section_key(old_section))
+            purge_keys(keys)
+
+    transaction.on_commit(after_commit)
+
+
+def _article_deleted(sender, instance, **kwargs):
+    keys = article_keys(instance) if _shows(instance) else set()
+    transaction.on_commit(lambda: (schedule_changed(), purge_keys(keys)))
 
 
 def _relation_changed(sender, instance, raw=False, **kwargs):
@@ -596,7 +701,7 @@ def _relation_changed(sender, instance, raw=False, **kwargs):
     from .models import Article
 
     article = Article.objects.filter(pk=instance.article_id).first()
-    if not _was_ever_public(article):
+    if not _shows(article):
         return
     keys = {article_key(article), HOME, FEEDS}
     if author_id := getattr(instance, "author_id", None):
@@ -609,7 +714,7 @@ def _relation_changed(sender, instance, raw=False, **kwargs):
 def _tags_changed(sender, instance, action, pk_set=None, **kwargs):
     from .models import Article
 
-    if not isinstance(instance, Article) or not _was_ever_public(instance):
+    if not isinstance(instance, Article) or not _shows(instance):
         return
     if action == "pre_clear":
         instance._cache_cleared_tags = set(instance.tags.values_list("pk", flat=True))

@@ -35,7 +35,7 @@ class LastEditMixin:
 
     def latest_post_date(self):
         edits = [item["edited"] for item in self.items if item.get("edited")]
-        return max([super().latest_post_date(), *edits])
+        return max([super().latest_post_date(), *edits]).replace(microsecond=0)
 
     def write(self, outfile, encoding):
         # Built in memory, then written once: the XML writer sends each tag and text as its
@@ -136,8 +136,11 @@ class LatestFeed(Feed):
             "title": strip_tags(item.headline),
             "description": strip_tags(item.dek),
             "link": url,
-            "pubdate": item.first_published_at or item.publish_at,
-            "updateddate": item.updated_at or item.first_published_at or item.publish_at,
+            # Whole seconds, as every time the site writes.
+            "pubdate": (item.first_published_at or item.publish_at).replace(microsecond=0),
+            "updateddate": (item.updated_at or item.first_published_at or item.publish_at).replace(
+                microsecond=0
+            ),
             "categories": [strip_tags(name) for name in categories + item.tag_names()],
             "enclosures": self.enclosures(item.lead_image),
             "extra": {

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.templatetags.static import static
 from django.utils.html import strip_tags
 
+from . import social_card
 from .bylines import credited_authors
 from .models import Correction
 
@@ -59,7 +60,8 @@ def website():
 
 
 def _iso(moment):
-    return moment.isoformat() if moment else None
+    # Whole seconds, as every other time the site writes (HTML allows no more than milliseconds).
+    return moment.replace(microsecond=0).isoformat() if moment else None
 
 
 def news_article(article, *, canonical, bylines, sources, corrections, tags):
@@ -90,6 +92,8 @@ def news_article(article, *, canonical, bylines, sources, corrections, tags):
     }
     if article.lead_image:
         data["image"] = [image_url(article.lead_image, crop) for crop in ("16x9", "1x1")]
+    else:
+        data["image"] = social_card.news_article_images()
     if article.section_id:
         data["articleSection"] = article.section.name
     if keywords := [tag.name for tag in tags]:
@@ -125,7 +129,8 @@ def _based_on(link):
 
 
 def profile_page(author):
-    """ProfilePage for an author's page: the Person, their job, links and picture."""
+    """ProfilePage for an author's page: the Person, their job, links and picture (when they
+    have one: a person's image is never the site's), and when the profile was made and changed."""
     person = {
         "@type": "Person",
         "name": author.name,
@@ -143,4 +148,10 @@ def profile_page(author):
         [author.website] if author.website else []
     ):
         person["sameAs"] = same_as
-    return {"@context": "https://schema.org", "@type": "ProfilePage", "mainEntity": person}
+    return {
+        "@context": "https://schema.org",
+        "@type": "ProfilePage",
+        "dateCreated": _iso(author.created_at),
+        "dateModified": _iso(author.modified_at),
+        "mainEntity": person,
+    }

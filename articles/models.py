@@ -601,6 +601,9 @@ class Article(models.Model):
 
     objects = ArticleQuerySet.as_manager()
 
+    # The times at which a published story appears on or leaves the public site by itself.
+    SCHEDULE_FIELDS = ("publish_at", "embargo_until", "expires_at")
+
     class Meta:
         ordering = ["-publish_at", "-id"]
         verbose_name = _("article")
@@ -663,8 +666,14 @@ class Article(models.Model):
         self.reading_time = (
             max(1, math.ceil(self.word_count / WORDS_PER_MINUTE)) if self.word_count else 0
         )
+        derived = {"word_count", "reading_time", "modified_at"}
+        if self.status == self.Status.PUBLISHED and self.first_published_at is None:
+            # Saved as published by a script or an importer: first published at its go-live
+            # (the workflow sets it the same way), so it reaches the news sitemap then.
+            self.first_published_at = self.go_live_at
+            derived.add("first_published_at")
         if update_fields := kwargs.get("update_fields"):
-            kwargs["update_fields"] = {*update_fields, "word_count", "reading_time", "modified_at"}
+            kwargs["update_fields"] = {*update_fields, *derived}
         super().save(*args, **kwargs)
         if previous_path:
             self._remember_old_path(previous_path)
@@ -686,6 +695,15 @@ class Article(models.Model):
             and (self.embargo_until is None or self.embargo_until <= now)
             and (self.expires_at is None or self.expires_at > now)
         )
+
+    @property
+    def go_live_at(self):
+        """When readers first may see it: its publish time, or its embargo's end if later."""
+        if self.publish_at is None:
+            return None
+        if self.embargo_until and self.embargo_until > self.publish_at:
+            return self.embargo_until
+        return self.publish_at
 
     @property
     def is_scheduled(self):

@@ -1,4 +1,5 @@
-"""Sitemaps (django.contrib.sitemaps) of published stories, sections, tags and authors.
+"""Sitemaps (django.contrib.sitemaps) of the home and corrections pages, published stories,
+sections, tags, authors and sources.
 
 Locations use SITE_URL's scheme and host, never the request's. Only what a reader may see is
 listed: every queryset starts from `Article.objects.published()`.
@@ -17,7 +18,7 @@ from taggit.models import Tag
 from authors.models import Author
 
 from . import jsonld
-from .models import Article, Byline, Section
+from .models import Article, ArticleSource, Byline, Correction, Section, Source
 
 
 class _SiteUrl:
@@ -121,11 +122,52 @@ class AuthorSitemap(NewsroomSitemap):
         return author.newest
 
 
+class PageSitemap(NewsroomSitemap):
+    """The pages that are neither a story nor a listing of one thing: home and corrections."""
+
+    changefreq = "hourly"
+
+    def items(self):
+        return ["articles:home", "articles:corrections"]
+
+    def location(self, name):
+        return reverse(name)
+
+    def priority(self, name):
+        return 1.0 if name == "articles:home" else 0.5
+
+    def lastmod(self, name):
+        live = Article.objects.published()
+        if name == "articles:home":
+            return live.aggregate(newest=Max("publish_at"))["newest"]
+        corrections = Correction.objects.filter(article__in=live.values("pk"))
+        return corrections.aggregate(newest=Max("created_at"))["newest"]
+
+
+class SourceSitemap(NewsroomSitemap):
+    changefreq = "weekly"
+
+    def items(self):
+        based_on = ArticleSource.objects.filter(source=OuterRef(OuterRef("pk"))).values(
+            "article_id"
+        )
+        return (
+            Source.objects.annotate(newest=_newest_publication(pk__in=based_on))
+            .filter(newest__isnull=False)
+            .order_by("name")
+        )
+
+    def lastmod(self, source):
+        return source.newest
+
+
 sitemaps = {
+    "pages": PageSitemap,
     "articles": ArticleSitemap,
     "sections": SectionSitemap,
     "tags": TagSitemap,
     "authors": AuthorSitemap,
+    "sources": SourceSitemap,
 }
 
 

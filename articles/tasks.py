@@ -102,7 +102,6 @@ def after_publish(article, event):
     from .workflow import go_live_at
 
     cancel_stale(article)
-    purge_now(article, reason=f"event{event.pk}")
     moment = go_live_at(article)
     stamp = moment.isoformat()
     payload = {"go_live": stamp, "event": event.pk}
@@ -127,14 +126,13 @@ def after_publish(article, event):
 
 def after_unpublish(article, event):
     cancel_stale(article)
-    purge_now(article, reason=f"event{event.pk}")
 
 
 def after_save(article, *, version):
-    """An edit by a person: purge pages that show it, and follow a changed embargo/expiry."""
+    """An edit by a person: follow a changed embargo/expiry. (The save itself purged the
+    pages showing the story: `caching`'s signals purge after every commit.)"""
     from .workflow import go_live_at
 
-    purge_now(article, reason=f"v{version}")
     if article.status == Article.Status.PUBLISHED:
         cancel_stale(article)
         moment = go_live_at(article)
@@ -155,10 +153,6 @@ def after_save(article, *, version):
                 payload={"go_live": stamp},
             )
         schedule_expiry(article)
-
-
-def purge_now(article, *, reason):
-    record(article=article, kind=PURGE, key=f"{PURGE}:{article.pk}:{reason}")
 
 
 def schedule_expiry(article):
@@ -278,6 +272,8 @@ def overdue(*, now=None):
 
 
 def _purge(row, article):
+    """At a go-live, embargo lift or expiry: the page cache follows the schedule by itself,
+    but a CDN's copy must hear of it. Strict, so a CDN that failed is retried."""
     caching.purge_keys(caching.article_keys(article), strict=True)
 
 
@@ -337,6 +333,7 @@ def _mail_published(row, article):
 
 
 HANDLERS = {
+    # Recorded by earlier versions after every save; the save signals purge now.
     PURGE: _purge,
     "golive_purge": _purge,
     EXPIRY_PURGE: _purge,

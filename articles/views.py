@@ -24,7 +24,7 @@ from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import conditional_page
 
-from . import jsonld, listings
+from . import jsonld, listings, social_card
 from .article_page import RELATED_LIMIT, live_article
 from .bylines import credited_authors
 from .caching import (
@@ -102,8 +102,7 @@ def page_meta(*, title, description="", path="", image=None, noindex=False, feed
         "title": title,
         "description": description or settings.NEWSROOM_SITE["tagline"],
         "canonical": jsonld.absolute(path) if path else "",
-        "image": jsonld.image_url(image) if image else "",
-        "image_alt": image.alt_text if image else "",
+        **social_card.page_image(image),
         "noindex": noindex,
         "feeds": feeds if feeds is not None else site_feeds(),
         "og_type": extra.pop("og_type", "website"),
@@ -292,7 +291,7 @@ def related_stories(article, *, tag_ids, limit=RELATED_LIMIT):
 def _local_iso(moment):
     """A moment as `base.html`'s article:published_time wants it: ISO 8601 in the site's zone
     (what the `date:"c"` filter wrote, without its format machinery)."""
-    return timezone.localtime(moment).isoformat() if moment else ""
+    return timezone.localtime(moment).replace(microsecond=0).isoformat() if moment else ""
 
 
 def article_context(article, request, *, is_preview=False, bylines=None, related=None):

@@ -48,6 +48,16 @@ def _env_int(name, default):
         _refuse(f"{name}={value!r} is not a whole number.")
 
 
+def _env_size(name, default):
+    value = os.environ.get(name)
+    if not value:
+        return default
+    width, _, height = value.partition("x")
+    if not (width.isdigit() and height.isdigit()):
+        _refuse(f"{name}={value!r} is not a size; use WIDTHxHEIGHT in pixels, e.g. 1200x630.")
+    return int(width), int(height)
+
+
 DEBUG = _env_bool("DEBUG")
 
 SECRET_KEY = os.environ.get("SECRET_KEY", "")
@@ -110,6 +120,8 @@ MIDDLEWARE = [
     "ingest.middleware.AgencyNoticeMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    # Permissions-Policy, and the admin's own CSP (before the site-wide one is added).
+    "articles.headers.SecurityHeadersMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
 
@@ -190,10 +202,11 @@ if REDIS_URL:
         _refuse(f"REDIS_URL={REDIS_URL!r} is malformed. Example: redis://127.0.0.1:6379/0")
     CACHES = {
         "default": {
-            # Django's Redis cache, keeping its client between calls (see the class).
-            "BACKEND": "articles.caching.RedisCache",
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": os.environ.get("CACHE_KEY_PREFIX", "newsroom"),
+            # An unreachable or frozen Redis costs a request half a second, once: the page
+            # cache's breaker then skips it (articles/caching.py).
             "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
         }
     }
@@ -260,6 +273,8 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
 SERVE_MEDIA = _env_bool("SERVE_MEDIA", DEBUG)
+# Files browsers ask for at the site's root (`/favicon.ico`), served by WhiteNoise.
+WHITENOISE_ROOT = BASE_DIR / "static" / "root"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -294,8 +309,11 @@ SECURE_SSL_REDIRECT = HTTPS
 SESSION_COOKIE_SECURE = HTTPS
 CSRF_COOKIE_SECURE = HTTPS
 SECURE_HSTS_SECONDS = _env_int("SECURE_HSTS_SECONDS", 31_536_000) if HTTPS else 0
-SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
-SECURE_HSTS_PRELOAD = HTTPS
+SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS and _env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+# Preloading binds the domain and every subdomain to HTTPS in browsers for months, beyond this
+# site's reach: a site opts in, so `check --deploy`'s reminder (W021) is not an error here.
+SECURE_HSTS_PRELOAD = HTTPS and _env_bool("SECURE_HSTS_PRELOAD")
+SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
 if _env_bool("BEHIND_TLS_PROXY"):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_CONTENT_TYPE_NOSNIFF = True
@@ -308,7 +326,7 @@ from django.utils.csp import CSP  # noqa: E402
 SECURE_CSP = {
     "default-src": [CSP.SELF],
     "script-src": [CSP.SELF, CSP.NONCE],
-    "style-src": [CSP.SELF, CSP.UNSAFE_INLINE],
+    "style-src": [CSP.SELF],
     "img-src": [CSP.SELF, "data:", "blob:"],
     "font-src": [CSP.SELF, "data:"],
     "connect-src": [CSP.SELF],
@@ -317,14 +335,29 @@ SECURE_CSP = {
     "base-uri": [CSP.SELF],
     "object-src": [CSP.NONE],
 }
+# The admin's templates and its body editor set inline `style` attributes; the public pages
+# need none (`articles.headers`).
+NEWSROOM_ADMIN_CSP = {**SECURE_CSP, "style-src": [CSP.SELF, CSP.UNSAFE_INLINE]}
+NEWSROOM_PERMISSIONS_POLICY = os.environ.get(
+    "PERMISSIONS_POLICY",
+    "accelerometer=(), camera=(), geolocation=(), gyroscope=(), magnetometer=(), "
+    "microphone=(), payment=(), usb=()",
+)
 
 # Newsroom ---------------------------------------------------------------------------------------
+_site_name = os.environ.get("SITE_NAME", "The Demo Ledger")
 NEWSROOM_SITE = {
-    "name": os.environ.get("SITE_NAME", "The Demo Ledger"),
+    "name": _site_name,
     "tagline": os.environ.get("SITE_TAGLINE", "Independent news, clearly sourced."),
     "logo": os.environ.get("SITE_LOGO", "img/logo.svg"),
-    "publisher": os.environ.get("SITE_PUBLISHER", "The Demo Ledger Newsroom"),
+    # One name in og:site_name, the news sitemap and the JSON-LD publisher, unless the
+    # publishing company is named apart.
+    "publisher": os.environ.get("SITE_PUBLISHER") or _site_name,
     "publisher_url": os.environ.get("SITE_PUBLISHER_URL", SITE_URL),
+    # What shared links show for a page or story without a picture (`articles.social_card`):
+    # empty for a card drawn with the site's name.
+    "social_image": os.environ.get("SITE_SOCIAL_IMAGE", ""),
+    "social_image_size": _env_size("SITE_SOCIAL_IMAGE_SIZE", (1200, 630)),
     "footer_links": [
         {"label": "Corrections", "url": "/corrections/"},
         {"label": "RSS", "url": "/feeds/latest/rss/"},
@@ -340,6 +373,8 @@ NEWSROOM_PREVIEW_LINK_HOURS = _env_int("PREVIEW_LINK_HOURS", 48)
 # Page cache and CDNs (see articles/caching.py and the README) ---------------------------------
 NEWSROOM_PAGE_CACHE = _env_bool("PAGE_CACHE", True)
 NEWSROOM_PAGE_CACHE_SECONDS = _env_int("PAGE_CACHE_SECONDS", 3600)
+# After a cache error, how long pages are served uncached before the cache is tried again.
+NEWSROOM_CACHE_RETRY_SECONDS = _env_int("CACHE_RETRY_SECONDS", 2)
 NEWSROOM_PAGE_CACHE_EXCLUDE = ["/admin/", "/preview/", "/healthz", STATIC_URL, MEDIA_URL]
 NEWSROOM_BROWSER_MAX_AGE = _env_int("BROWSER_MAX_AGE", 60)
 NEWSROOM_CDN_MAX_AGE = _env_int("CDN_MAX_AGE", 300)
@@ -352,9 +387,26 @@ NEWSROOM_PURGE_HEADER = os.environ.get("PURGE_HEADER", "Surrogate-Key")
 
 TAGGIT_CASE_INSENSITIVE = True
 
+# Routine lines: each request the development server answers, each task the worker runs.
+_routine = {"handlers": ["routine"], "propagate": False}
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler", "stream": sys.stderr}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "stream": sys.stderr},
+        "routine": {
+            "class": "logging.StreamHandler",
+            "stream": sys.stderr,
+            "level": os.environ.get("ROUTINE_LOG_LEVEL", "INFO"),
+        },
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
+    "loggers": {
+        # Django's own console handler (DEBUG only) would print every django.* line a second
+        # time, beside the root's.
+        "django": {"handlers": [], "propagate": True},
+        "django.server": {**_routine, "level": "INFO"},
+        "django.tasks": _routine,
+        "django_tasks_db": _routine,
+    },
 }

@@ -8,6 +8,7 @@ from django.views.decorators.http import conditional_page
 from django.views.static import serve
 
 from articles import sitemaps as article_sitemaps
+from articles import social_card
 from articles import views as article_views
 from articles.caching import SITEMAPS, add_cache_keys
 
@@ -24,6 +25,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("healthz", article_views.healthz, name="healthz"),
     path("robots.txt", article_views.robots_txt, name="robots_txt"),
+    path("social-card-<int:width>x<int:height>.png", social_card.card, name="social_card"),
     path("sitemap.xml", _sitemap_view(article_sitemaps.index), name="sitemap"),
     path(
         "sitemap-<section>.xml",

@@ -49,7 +49,8 @@ def timestamp(moment):
     """A moment as readers see it, in the site's zone. A tag rather than an included template,
     and formatted directly rather than through the `date` filter (the same "c" and
     "j F Y, H:i T" formats): listings show dozens of them."""
-    local = template_localtime(moment)
+    # Whole seconds: HTML allows at most three digits of a second's fraction.
+    local = template_localtime(moment).replace(microsecond=0)
     month = _month_names(get_language())[local.month]
     return mark_safe(  # noqa: S308 - digits, and the zone and month names escaped
         f'<time datetime="{local.isoformat()}">{local.day} {month} '

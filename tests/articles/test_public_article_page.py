@@ -140,7 +140,7 @@ def test_news_article_json_ld_carries_the_required_fields(page, story):
             "jobTitle": "Correspondent",
         }
     ]
-    assert data["publisher"]["name"] == "The Demo Ledger Newsroom"
+    assert data["publisher"]["name"] == "The Demo Ledger"
     assert data["publisher"]["logo"]["url"].startswith("https://news.example/static/")
     assert data["image"][0].startswith("https://news.example/media/")
     assert data["articleSection"] == "World"

@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from articles.models import Correction
+from articles.models import Article, Correction
 from tests.factories import make_article, make_section, make_source
 
 SITEMAP = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
@@ -99,7 +99,7 @@ def test_corrections_page_lists_newest_first_with_links(client, db):
     assert story.get_absolute_url() in response.content.decode()
 
 
-def test_sitemaps_list_stories_sections_tags_and_authors_with_lastmod(client, db):
+def test_sitemaps_list_every_public_page_kind_with_lastmod(client, db):
     from tests.factories import make_author
 
     story = make_article(
@@ -107,24 +107,37 @@ def test_sitemaps_list_stories_sections_tags_and_authors_with_lastmod(client, db
         section=make_section("World", slug="world"),
         tags=["Maps"],
         authors=[make_author("Ana Lee")],
+        sources=[make_source("Nikkei Asia", slug="nikkei-asia")],
     )
+    Correction.objects.create(article=story, text="A date was wrong.")
     index = parse_xml(client.get(reverse("sitemap")).content)
     locations = [loc.text for loc in index.iter(f"{SITEMAP}loc")]
     assert locations == [
         f"https://news.example/sitemap-{name}.xml"
-        for name in ["articles", "sections", "tags", "authors"]
+        for name in ["pages", "articles", "sections", "tags", "authors", "sources"]
     ]
     expected = {
-        "articles": "https://news.example" + story.get_absolute_url(),
-        "sections": "https://news.example/world/",
-        "tags": "https://news.example/tags/maps/",
-        "authors": "https://news.example/authors/ana-lee/",
+        "pages": ["https://news.example/", "https://news.example/corrections/"],
+        "articles": ["https://news.example" + story.get_absolute_url()],
+        "sections": ["https://news.example/world/"],
+        "tags": ["https://news.example/tags/maps/"],
+        "authors": ["https://news.example/authors/ana-lee/"],
+        "sources": ["https://news.example/sources/nikkei-asia/"],
     }
-    for name, url in expected.items():
+    for name, urls in expected.items():
         tree = parse_xml(client.get(f"/sitemap-{name}.xml").content)
-        [entry] = tree.findall(f"{SITEMAP}url")
-        assert entry.find(f"{SITEMAP}loc").text == url
-        assert entry.find(f"{SITEMAP}lastmod") is not None
+        entries = tree.findall(f"{SITEMAP}url")
+        assert [entry.find(f"{SITEMAP}loc").text for entry in entries] == urls
+        assert all(entry.find(f"{SITEMAP}lastmod") is not None for entry in entries)
+
+
+def test_a_source_whose_stories_are_all_unpublished_is_in_no_sitemap(client, db):
+    make_article(
+        headline="Draft based on a wire",
+        status=Article.Status.DRAFT,
+        sources=[make_source("Hidden Wire", slug="hidden-wire")],
+    )
+    assert b"hidden-wire" not in client.get("/sitemap-sources.xml").content
 
 
 def test_news_sitemap_lists_stories_of_the_last_48_hours_only(client, db):

@@ -130,16 +130,16 @@ def test_a_failing_side_effect_is_kept_retried_and_counted_as_overdue(
     def broken(row, article):
         raise ConnectionError("cache unreachable")
 
-    monkeypatch.setitem(tasks.HANDLERS, tasks.PURGE, broken)
+    monkeypatch.setitem(tasks.HANDLERS, "golive_purge", broken)
     article = newsroom["article"]
     with time_machine.travel(NOW, tick=False), django_capture_on_commit_callbacks(execute=True):
         workflow.publish(article, by=newsroom["editor"])
-    row = SideEffect.objects.get(kind=tasks.PURGE)
+    row = SideEffect.objects.get(kind="golive_purge")
     assert (row.state, row.attempts) == (SideEffect.State.PENDING, 1)
     assert "cache unreachable" in row.last_error
     with time_machine.travel(NOW + timedelta(hours=1), tick=False):
         assert tasks.overdue().filter(pk=row.pk).exists()
-        monkeypatch.setitem(tasks.HANDLERS, tasks.PURGE, lambda row, article: None)
+        monkeypatch.setitem(tasks.HANDLERS, "golive_purge", lambda row, article: None)
         tasks.sweep()
         row.refresh_from_db()
         assert (row.state, row.attempts) == (SideEffect.State.DONE, 2)
@@ -217,7 +217,7 @@ def test_a_cdn_purge_that_fails_is_kept_for_a_retry_not_marked_done(
     settings.NEWSROOM_PURGE_BACKEND = f"{__name__}.UnreachableCdn"
     with time_machine.travel(NOW, tick=False), django_capture_on_commit_callbacks(execute=True):
         workflow.publish(newsroom["article"], by=newsroom["editor"])
-    row = SideEffect.objects.get(kind=tasks.PURGE)
+    row = SideEffect.objects.get(kind="golive_purge")
     assert row.state == SideEffect.State.PENDING
     assert "CDN unreachable" in row.last_error
     with time_machine.travel(NOW + timedelta(hours=1), tick=False):

@@ -74,3 +74,47 @@ def test_author_page_describes_the_person_in_json_ld(client, author):
     assert person["jobTitle"] == "Science writer"
     assert person["sameAs"] == ["https://social.example/@priya", "https://priya.example/"]
     assert person["image"].startswith("https://news.example/media/")
+
+
+def test_author_profile_page_says_when_it_was_made_and_last_changed(client, author):
+    from datetime import datetime
+
+    from tests.articles.public_helpers import json_ld
+
+    [data] = json_ld(client.get(author.get_absolute_url()).content.decode())
+    author.refresh_from_db()
+    created = datetime.fromisoformat(data["dateCreated"])
+    modified = datetime.fromisoformat(data["dateModified"])
+    assert created == author.created_at.replace(microsecond=0)
+    assert modified == author.modified_at.replace(microsecond=0)
+
+
+def test_a_demo_freelancer_is_affiliated_with_no_organisation(client, demo):
+    from authors.models import Author
+    from tests.articles.public_helpers import json_ld
+
+    maya = Author.objects.get(name="Maya Okafor")
+    [data] = json_ld(client.get(maya.get_absolute_url()).content.decode())
+    assert data["mainEntity"]["jobTitle"] == "Freelance correspondent"
+    assert "affiliation" not in data["mainEntity"]
+    staff = Author.objects.get(name="Ana Lee")
+    [data] = json_ld(client.get(staff.get_absolute_url()).content.decode())
+    assert data["mainEntity"]["affiliation"]["name"] == "The Demo Ledger"
+
+
+def test_the_site_has_one_name_for_readers_search_engines_and_news_aggregators(client, db):
+    import re
+
+    from django.utils import timezone
+
+    from tests.articles.public_helpers import json_ld
+
+    story = make_article(headline="Named once", publish_at=timezone.now())
+    page = client.get(story.get_absolute_url()).content.decode()
+    site_name = re.search(r'<meta property="og:site_name" content="([^"]+)">', page)[1]
+    [article] = json_ld(page)
+    news_sitemap = client.get(reverse("articles:news_sitemap")).content.decode()
+    publication = re.search(r"<news:name>([^<]+)</news:name>", news_sitemap)[1]
+    assert article["publisher"]["name"] == site_name == publication == "The Demo Ledger"
+    footer = page[page.index('<footer class="site-footer"') :]
+    assert "Published by" not in footer, "the publisher is the site: no second name to give"

@@ -107,6 +107,22 @@ def test_every_page_sends_the_basic_security_headers(client, pages):
         assert response.headers["X-Frame-Options"] == "DENY", name
 
 
+def test_every_page_denies_the_browser_features_the_site_never_uses(client, pages):
+    for name, path in pages.items():
+        policy = client.get(path).headers.get("Permissions-Policy", "")
+        for feature in ["camera", "microphone", "geolocation", "payment"]:
+            assert f"{feature}=()" in policy, name
+
+
+def test_public_pages_allow_no_inline_style_and_only_the_admin_does(client, pages):
+    for name, path in pages.items():
+        style_src = csp_directives(client.get(path))["style-src"]
+        if path.startswith("/admin/"):
+            assert style_src == ["'self'", "'unsafe-inline'"], name
+        else:
+            assert style_src == ["'self'"], name
+
+
 def test_the_admin_article_form_runs_no_script_without_the_nonce(client, db):
     client.force_login(make_user("Editor"))
     for path in ["/admin/", "/admin/articles/article/", "/admin/articles/article/add/"]:
@@ -180,6 +196,36 @@ print(secure.headers.get("Strict-Transport-Security"))
     assert redirect == "301 https://news.example/robots.txt"
     assert "max-age=31536000" in hsts
     assert "includeSubDomains" in hsts
+
+
+HSTS_CODE = """
+import django; django.setup()
+from django.test import Client
+response = Client().get("/robots.txt", HTTP_HOST="news.example", secure=True)
+print(response["Strict-Transport-Security"])
+"""
+
+
+def production_hsts(tmp_path, **env):
+    result = subprocess.run(
+        [sys.executable, "-c", HSTS_CODE],
+        cwd=ROOT,
+        env=production_env(DATABASE_URL=f"sqlite:///{tmp_path / 'empty.sqlite3'}", **env),
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip().splitlines()[-1]
+
+
+def test_hsts_preload_is_sent_only_when_the_site_opts_in(tmp_path):
+    assert "preload" not in production_hsts(tmp_path)
+    assert production_hsts(tmp_path, SECURE_HSTS_PRELOAD="1").endswith("; preload")
+
+
+def test_hsts_include_subdomains_can_be_turned_off(tmp_path):
+    assert production_hsts(tmp_path, SECURE_HSTS_INCLUDE_SUBDOMAINS="0") == "max-age=31536000"
 
 
 # Forged Host headers --------------------------------------------------------------------------
