@@ -21,7 +21,7 @@ from .samples import (
 )
 
 Kind = IngestSource.Kind
-EXAMPLES = Path(__file__).resolve().parents[2] / "ingest" / "schemas"
+OFFICIAL = Path(__file__).resolve().parent / "ninjs_examples"
 
 
 def test_ninjs3_item_becomes_an_incoming_item_with_its_metadata(db):
@@ -60,14 +60,21 @@ def test_ninjs_item_not_valid_against_the_schema_is_refused_with_the_reason(db):
     assert "urn:x:bad refused: not valid ninjs 3.x (urgency" in report.problems[0]
 
 
-def test_official_ninjs_examples_validate_against_their_schemas():
-    # The schemas shipped with the app accept IPTC's own text example, in both versions.
-    for major, kind in [(2, "ninjs2"), (3, "ninjs3")]:
-        name = "ninjs-schema_2.2.json" if major == 2 else "ninjs-schema_3.1.json"
-        assert (EXAMPLES / name).exists()
-        item = ninjs2_item() if major == 2 else ninjs3_item()
-        delivery = parse(kind, as_bytes(item))
-        assert len(delivery.items) == 1, delivery.problems
+@pytest.mark.parametrize(
+    ("name", "kind"),
+    [
+        ("2.2-004_simple_text_article.json", "ninjs2"),
+        ("3.1-004_simple_text_article.json", "ninjs3"),
+        ("3.1-005_complex_text_article.json", "ninjs3"),
+    ],
+)
+def test_iptcs_own_text_examples_become_items(name, kind):
+    delivery = parse(kind, (OFFICIAL / name).read_bytes())
+    assert not delivery.problems
+    (item,) = delivery.items
+    assert item.headline == "Captain of wrecked cruise ship on trial in Italy"
+    assert item.byline == "Paulo Santalucia and Frances d'Emilio"
+    assert item.body.startswith("<p>GROSSETO, Italy (AP)")
 
 
 def test_rss_items_arrive(db):
