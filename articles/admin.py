@@ -10,6 +10,7 @@ from django.contrib.admin.widgets import AutocompleteSelect
 from django.db.models import Count
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.text import format_lazy
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -29,6 +30,8 @@ from .models import (
     Section,
     Source,
 )
+from .newsroom_time import describe
+from .sanitize import sanitize_body
 
 AUTHORING_MEDIA_CSS = {"all": ["articles/admin/authoring.css"]}
 
@@ -198,7 +201,7 @@ def image_thumbnail(image, width=160):
 @admin.register(Image)
 class ImageAdmin(ProtectedShowsArticlesMixin, admin.ModelAdmin):
     form = ImageForm
-    list_display = ["thumbnail", "alt_text", "credit", "dimensions", "article_count", "created_at"]
+    list_display = ["thumbnail", "alt_text", "credit", "dimensions", "article_count", "uploaded"]
     list_display_links = ["thumbnail", "alt_text"]
     search_fields = ["alt_text", "caption", "credit", "copyright"]
     date_hierarchy = "created_at"
@@ -242,6 +245,10 @@ class ImageAdmin(ProtectedShowsArticlesMixin, admin.ModelAdmin):
             gettext("Click to set the focal point"),
             image_thumbnail(obj, width=480),
         )
+
+    @admin.display(description=_("uploaded"), ordering="created_at")
+    def uploaded(self, obj):
+        return describe(obj.created_at, relative=False)
 
     @admin.display(description=_("size"))
     def dimensions(self, obj):
@@ -324,7 +331,7 @@ class ArticleAdmin(ArticleWorkflowAdminMixin, admin.ModelAdmin):
     form = ArticleForm
     prepopulated_fields = {"slug": ["headline"]}
     autocomplete_fields = ["section", "lead_image"]
-    readonly_fields = ["word_count", "reading_time", "lead_image_preview"]
+    readonly_fields = ["word_count", "reading_time", "lead_image_preview", "body_as_read"]
     inlines = [BylineInline, ArticleSourceInline, RelatedArticleInline, CorrectionInline]
     fieldsets = [
         (None, {"fields": ["headline", "dek", "body"], "classes": ["newsroom-writing"]}),
@@ -356,6 +363,24 @@ class ArticleAdmin(ArticleWorkflowAdminMixin, admin.ModelAdmin):
     class Media:
         css = AUTHORING_MEDIA_CSS
         js = ["articles/admin/article-form.js", "articles/admin/widget-labels.js"]
+
+    @admin.display(description=_("body"))
+    def body_as_read(self, obj):
+        # Someone who may only read the story sees it as text, not as its HTML source.
+        body = mark_safe(sanitize_body(obj.body))  # noqa: S308 - reduced to the allowlist
+        return format_html('<div class="newsroom-body-read">{}</div>', body)
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is None or self.has_change_permission(request, obj):
+            return fieldsets
+        return [
+            (
+                name,
+                {**opts, "fields": ["body_as_read" if f == "body" else f for f in opts["fields"]]},
+            )
+            for name, opts in fieldsets
+        ]
 
     @admin.display(description=_("preview"))
     def lead_image_preview(self, obj):

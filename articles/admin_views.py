@@ -22,6 +22,15 @@ from django.utils.translation import gettext_lazy as _
 
 from . import preview as public_preview
 from . import revisions, workflow
+from .admin_status import (
+    EDITING_HEARTBEAT,
+    leave_editing_session,
+    others_editing,
+    state_after,
+    state_badge,
+    step_words,
+    touch_editing_session,
+)
 from .models import Article, CalendarToken, EditingSession, PreviewLink, Revision, Section
 from .newsroom_time import NewsroomDateTimeField, describe, newsroom_zone
 
@@ -51,8 +60,6 @@ def _context(request, model_admin, obj=None, **extra):
 
 
 def change_form_context(model_admin, request, obj, adminform):
-    from .admin_workflow import others_editing, state_badge
-
     form = adminform.form if adminform else None
     conflict = getattr(form, "conflict", None)
     context = {"conflict": conflict}
@@ -61,15 +68,17 @@ def change_form_context(model_admin, request, obj, adminform):
     user = request.user
     now = timezone.now()
     info = model_admin.opts.app_label, model_admin.opts.model_name
-    if conflict:
-        base_version = conflict["current_version"]
-    elif form is not None and form.is_bound:
+    # A refused save keeps the version the form was opened at (what the person's edits are
+    # measured from) and records the newer one it has now shown them.
+    if form is not None and form.is_bound:
         base_version = form.data.get("base_version") or obj.version
+        seen_version = conflict["current_version"] if conflict else form.data.get("seen_version")
     else:
-        base_version = obj.version
+        base_version, seen_version = obj.version, ""
     context.update(
         {
             "base_version": base_version,
+            "seen_version": seen_version or "",
             "badge": state_badge(obj, now=now),
             "actions": [
                 (
@@ -95,13 +104,17 @@ def change_form_context(model_admin, request, obj, adminform):
                 for s in others_editing(obj, user)
             ],
             "returned": workflow.latest_return(obj),
-            "events": list(obj.events.select_related("actor")[:5]),
+            "events": [
+                {"event": e, "step": step_words(e)} for e in obj.events.select_related("actor")[:5]
+            ],
             "can_preview": can_preview(user, obj),
             "can_share": can_share(user),
             "show_substantive": obj.status == Status.PUBLISHED and workflow.has_gone_live(obj, now),
             "substantive_field": form["substantive_update"]
             if form is not None and "substantive_update" in form.fields
             else None,
+            "presence_url": reverse(f"admin:{info[0]}_{info[1]}_editing", args=[obj.pk]),
+            "heartbeat_seconds": int(EDITING_HEARTBEAT.total_seconds()),
             "preview_url": reverse(f"admin:{info[0]}_{info[1]}_preview", args=[obj.pk]),
             "share_url": reverse(f"admin:{info[0]}_{info[1]}_share", args=[obj.pk]),
             "history_url": reverse(f"admin:{info[0]}_{info[1]}_history", args=[obj.pk]),
@@ -110,22 +123,45 @@ def change_form_context(model_admin, request, obj, adminform):
     return context
 
 
-def describe_conflict(article, *, base_version, current_version):
-    """Who saved in between, when, and what they changed: for the stale-save refusal."""
+def who_saved(article):
+    """(name, when) of the last save or workflow step on ``article``, for a refused save."""
+    latest = revisions.latest(article)
+    if latest is not None and latest.data.get("version") == article.version:
+        who, when = latest.created_by, latest.created_at
+    else:
+        event = article.events.select_related("actor").order_by("-at").first()
+        who, when = (event.actor, event.at) if event else (None, None)
+    name = (who.get_full_name() or who.get_username()) if who else gettext("Someone")
+    return name, when
+
+
+def describe_conflict(article, *, base_version, current_version, both_changed=(), again=False):
+    """Who saved in between, when, what they changed, and the fields both of you changed side
+    by side: for the refusal of a save made on an older version.
+
+    ``both_changed`` is [(name, label, my value)]; ``again`` means the person has already seen
+    the other save and is refused only for the fields both changed.
+    """
     latest = revisions.latest(article)
     base = revisions.revision_for_version(article, base_version)
-    events = list(article.events.select_related("actor").order_by("-at")[:3])
-    who, when = None, None
-    if latest is not None and latest.data.get("version") == current_version:
-        who, when = latest.created_by, latest.created_at
-    elif events:
-        who, when = events[0].actor, events[0].at
-    name = (who.get_full_name() or who.get_username()) if who else gettext("Someone")
-    message = gettext(
-        "%(name)s saved this article at %(when)s, after you opened it. Your changes were NOT "
-        "saved: they are still in the form below. Their changes are shown above the form; "
-        "merge what you need and save again."
-    ) % {"name": name, "when": describe(when, relative=False) if when else "?"}
+    name, when = who_saved(article)
+    labels = ", ".join(f"“{item[1]}”" for item in both_changed)
+    if again:
+        message = gettext(
+            "Not saved yet: you and %(name)s both changed %(fields)s. Choose whose version to "
+            "keep for each, then save again."
+        ) % {"name": name, "fields": labels}
+    else:
+        message = gettext(
+            "%(name)s saved this article at %(when)s, after you opened it. Your changes were NOT "
+            "saved: they are still in the form below. Their changes are shown above the form. "
+            "Save again to add your changes to theirs: what you did not change keeps their "
+            "version."
+        ) % {"name": name, "when": describe(when, relative=False) if when else "?"}
+        if both_changed:
+            message += " " + gettext(
+                "You both changed %(fields)s: choose whose version to keep for each."
+            ) % {"fields": labels}
     changes = None
     if latest is not None and latest.data.get("version") == current_version:
         changes = revisions.compare(base, latest) if base else revisions.compare(None, latest)
@@ -134,9 +170,54 @@ def describe_conflict(article, *, base_version, current_version):
         "name": name,
         "when": when,
         "changes": changes,
+        "side_by_side": [
+            side_by_side(article, base, field_name, label, mine)
+            for field_name, label, mine in both_changed
+        ],
         "base_version": base_version,
         "current_version": current_version,
     }
+
+
+def side_by_side(article, base, name, label, mine):
+    """One field both sides changed: their value and mine, each marked against the start."""
+    theirs = revisions.article_value(article, name)
+    start = revisions.revision_value(base, name) if base else None
+    # Each side as it would read, its own new words marked against where both started.
+    if name in revisions.TEXT_FIELDS:
+        text = revisions.readable_text if name == "body" else str
+        start_text = text(start or "")
+        theirs_html = revisions.word_diff(start_text, text(theirs or ""), removed=False)
+        mine_html = revisions.word_diff(start_text, text(mine or ""), removed=False)
+        if base is None:
+            theirs_html, mine_html = text(theirs or ""), text(mine or "")
+    else:
+        theirs_html, mine_html = _shown(name, theirs), _shown(name, mine)
+    return {"name": name, "label": label, "theirs": theirs_html, "mine": mine_html}
+
+
+def _shown(name, value):
+    if value in (None, "", []):
+        return "—"
+    if name == "tags":
+        return ", ".join(getattr(t, "name", t) for t in value)
+    if isinstance(value, bool):
+        return gettext("yes") if value else gettext("no")
+    if isinstance(value, datetime):
+        return describe(value, relative=False)
+    return str(value)
+
+
+def editing(request, model_admin, object_id):
+    """The open form's heartbeat (POST) and its goodbye when the page is left (POST left=1)."""
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    article = _article(request, model_admin, object_id)
+    if request.POST.get("left"):
+        leave_editing_session(article, request.user)
+    elif model_admin.has_change_permission(request, article):
+        touch_editing_session(article, request.user)
+    return HttpResponse(status=204)
 
 
 # Transitions ----------------------------------------------------------------------------------
@@ -244,7 +325,8 @@ def history(request, model_admin, object_id):
                 "at": event.at,
                 "who": event.actor,
                 "event": event,
-                "status": event.get_to_status_display(),
+                "step": step_words(event),
+                "status": state_after(event),
             }
         )
     entries.sort(key=lambda e: e["at"], reverse=True)
@@ -395,8 +477,6 @@ def _local_midnight(day):
 
 def calendar_entries(start, end, *, section=None, now=None):
     """Scheduled and published stories with a publish time in [start, end), oldest first."""
-    from .admin_workflow import state_badge
-
     now = now or timezone.now()
     queryset = (
         Article.objects.filter(

@@ -4,8 +4,6 @@ ArticleAdmin in `articles/admin.py` mixes this in; the form layout lives there. 
 here is enforced on the server: a button that is not shown is also refused when POSTed.
 """
 
-from datetime import timedelta
-
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
@@ -16,21 +14,23 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.formats import number_format
 from django.utils.functional import cached_property
-from django.utils.html import format_html, format_html_join
+from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from . import admin_views, revisions, search, tasks, workflow
 from .admin_labels import LabelledTabularInline
+from .admin_status import state_badge, touch_editing_session
 from .models import Article, ArticleEvent, Byline, Correction, EditingSession, InternalNote
 from .newsroom_time import NewsroomDateTimeField, describe, relative_to_now
 
 Status = Article.Status
-# Someone whose form was opened (or saved) within this window is "editing" the article.
-EDITING_WINDOW = timedelta(minutes=15)
 TIMED_FIELDS = ["embargo_until", "expires_at"]
 EDITOR_ONLY_FIELDS = ["embargo_until", "expires_at", "featured"]
-WORKFLOW_FORM_FIELDS = {"base_version", "substantive_update"}
+WORKFLOW_FORM_FIELDS = {"base_version", "seen_version", "substantive_update"}
+# What a stale save merges field by field; bylines, sources and notes are inline rows, and
+# Django's formsets already write only the rows a person changed.
+MERGED_FIELDS = [*revisions.CONTENT_FIELDS, *revisions.TIMED_FIELDS, "tags"]
 
 
 # List filters ---------------------------------------------------------------------------------
@@ -133,10 +133,15 @@ class InternalNoteInline(LabelledTabularInline):
 
     model = InternalNote
     extra = 1
-    fields = ["text", "author", "created_at"]
-    readonly_fields = ["author", "created_at"]
+    fields = ["text", "author", "written"]
+    readonly_fields = ["author", "written"]
     verbose_name_plural = _("internal notes (never public)")
     formfield_overrides = {}
+
+    @admin.display(description=_("written"))
+    def written(self, note):
+        # The admin's one way of writing a time; the empty row for a new note has none yet.
+        return describe(note.created_at, relative=False) if note.pk else "—"
 
     def formfield_for_dbfield(self, db_field, request, **kwargs):
         if db_field.name == "text":
@@ -151,7 +156,9 @@ def workflow_form(base, *, request, obj):
     """``base`` plus optimistic locking, the "substantive update" tick and zone-aware times."""
 
     class WorkflowForm(base):
+        # The version the form was opened at, and the newer one a refused save has shown.
         base_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+        seen_version = forms.IntegerField(widget=forms.HiddenInput, required=False)
         substantive_update = forms.BooleanField(
             label=_("Substantive update"),
             required=False,
@@ -165,6 +172,7 @@ def workflow_form(base, *, request, obj):
             super().__init__(*args, **kwargs)
             self.conflict = None
             self.locked_version = None
+            self.carried, self.merged_with = [], ""
             for name in TIMED_FIELDS:
                 field = self.fields.get(name)
                 if field is not None and not isinstance(field, NewsroomDateTimeField):
@@ -178,20 +186,46 @@ def workflow_form(base, *, request, obj):
             cleaned = super().clean()
             if self.instance.pk:
                 # Inside the admin's transaction: the lock holds until this save commits.
-                current = (
-                    Article.objects.select_for_update()
-                    .filter(pk=self.instance.pk)
-                    .values_list("version", flat=True)
-                    .first()
-                )
-                self.locked_version = current
+                current = Article.objects.select_for_update().filter(pk=self.instance.pk).first()
+                self.locked_version = current.version if current else None
                 base_version = cleaned.get("base_version")
-                if base_version is not None and current is not None and base_version != current:
-                    self.conflict = admin_views.describe_conflict(
-                        self.instance, base_version=base_version, current_version=current
-                    )
-                    raise ValidationError(self.conflict["message"], code="stale")
+                if base_version is not None and current and base_version != current.version:
+                    self.merge_with(current, cleaned, base_version=base_version)
             return cleaned
+
+        def merge_with(self, current, cleaned, *, base_version):
+            """Someone saved after this form was opened: never overwrite their work silently.
+
+            The first time, the save is refused and their changes are shown. Saved again
+            (having seen them), each field takes the side that changed it; a field both
+            changed takes the side the person chose, and without a choice it is refused again.
+            """
+            base = revisions.revision_for_version(current, base_version)
+            names = [n for n in MERGED_FIELDS if n in self.fields and n in cleaned]
+            choices = {n: self.data.get(f"resolve_{n}") for n in names}
+            taken, conflicts = revisions.merge(
+                names,
+                base={n: revisions.revision_value(base, n) for n in names} if base else None,
+                theirs={n: revisions.article_value(current, n) for n in names},
+                mine=cleaned,
+                choices=choices,
+            )
+            seen = cleaned.get("seen_version") == current.version
+            if not seen or conflicts:
+                self.conflict = admin_views.describe_conflict(
+                    current,
+                    base_version=base_version,
+                    current_version=current.version,
+                    both_changed=[(n, self.fields[n].label, cleaned[n]) for n in conflicts],
+                    again=seen,
+                )
+                raise ValidationError(self.conflict["message"], code="stale")
+            self.carried = []
+            for name, side in taken.items():
+                if side == revisions.THEIRS:
+                    cleaned[name] = revisions.article_value(current, name)
+                    self.carried.append(self.fields[name].label)
+            self.merged_with = admin_views.who_saved(current)[0]
 
         def ambiguous_times(self):
             return [
@@ -238,7 +272,7 @@ class ArticleWorkflowAdminMixin:
     # The list ---------------------------------------------------------------------------------
 
     def get_list_display(self, request):
-        return ["headline", "section", "byline", "state_badge", "modified", "last_editor"]
+        return ["headline", "section", "byline", "state_badge", "last_change"]
 
     def get_list_display_links(self, request, list_display):
         return ["headline"]
@@ -271,18 +305,17 @@ class ArticleWorkflowAdminMixin:
     def byline(self, obj):
         return ", ".join(b.author.name for b in obj.bylines.all()) or "—"
 
-    @admin.display(description=_("modified"), ordering="modified_at")
-    def modified(self, obj):
+    @admin.display(description=_("last change"), ordering="modified_at")
+    def last_change(self, obj):
+        # When and who in one column: the list fits a laptop screen without scrolling sideways.
+        user = obj.modified_by
         return format_html(
-            '<span title="{}">{}</span>',
+            '<time datetime="{}" title="{}">{}</time><small class="nr-detail">{}</small>',
+            obj.modified_at.isoformat(timespec="seconds"),
             describe(obj.modified_at, relative=False),
             relative_to_now(obj.modified_at),
+            (user.get_full_name() or user.get_username()) if user else "—",
         )
-
-    @admin.display(description=_("last edited by"), ordering="modified_by")
-    def last_editor(self, obj):
-        user = obj.modified_by
-        return (user.get_full_name() or user.get_username()) if user else "—"
 
     @admin.display(description=_("status"), ordering="status")
     def state_badge(self, obj):
@@ -330,7 +363,7 @@ class ArticleWorkflowAdminMixin:
                 name,
                 {
                     **opts,
-                    "fields": _without(opts["fields"], {"base_version", "substantive_update"}),
+                    "fields": _without(opts["fields"], WORKFLOW_FORM_FIELDS),
                 },
             )
             for name, opts in fieldsets
@@ -360,6 +393,12 @@ class ArticleWorkflowAdminMixin:
             # A changed embargo moves a not-yet-live story's first publication with it.
             obj.first_published_at = workflow.go_live_at(obj)
         super().save_model(request, obj, form, change)
+        if form.carried:
+            messages.info(
+                request,
+                gettext("Saved together with %(name)s’s changes: their %(fields)s kept.")
+                % {"name": form.merged_with, "fields": ", ".join(f"“{f}”" for f in form.carried)},
+            )
         for label, choice in form.ambiguous_times():
             messages.info(
                 request,
@@ -448,6 +487,7 @@ class ArticleWorkflowAdminMixin:
                 wrap(admin_views.restore),
                 "restore",
             ),
+            ("<path:object_id>/editing/", wrap(admin_views.editing), "editing"),
             ("<path:object_id>/preview/", wrap(admin_views.preview), "preview"),
             ("<path:object_id>/share/", wrap(admin_views.share_links), "share"),
         ]
@@ -499,63 +539,6 @@ class ArticleWorkflowAdminMixin:
                     format_html("“{}”: {}", article.headline, workflow.DONE_MESSAGES[action]),
                     messages.SUCCESS,
                 )
-
-
-def state_badge(article, *, now=None):
-    """The status as a coloured badge, with its schedule, embargo and expiry spelled out."""
-    now = now or timezone.now()
-    css, label = "draft", article.get_status_display()
-    if article.status == Status.PUBLISHED:
-        if article.publish_at and article.publish_at > now:
-            css, label = "scheduled", gettext("Scheduled")
-        elif article.expires_at and article.expires_at <= now:
-            css, label = "expired", gettext("Expired")
-        elif article.embargo_until and article.embargo_until > now:
-            css, label = "embargoed", gettext("Held by embargo")
-        else:
-            css, label = "live", gettext("Live")
-    elif article.status == Status.IN_REVIEW:
-        css = "review"
-    elif article.status == Status.WITHDRAWN:
-        css = "withdrawn"
-    elif getattr(article, "last_action", None) == workflow.RETURN:
-        css, label = "returned", gettext("Returned to writer")
-    details = []
-    if article.status == Status.PUBLISHED and article.publish_at and article.publish_at > now:
-        details.append(("time", describe(article.publish_at, now=now)))
-    if article.embargo_until and article.embargo_until > now:
-        text = gettext("Embargo until %(t)s") % {"t": describe(article.embargo_until, now=now)}
-        details.append(("embargo", text))
-    if article.expires_at and article.status == Status.PUBLISHED:
-        text = gettext("Expires %(t)s") % {"t": describe(article.expires_at, now=now)}
-        details.append(("expiry", text))
-    return format_html(
-        '<span class="nr-badge nr-{}">{}</span>{}',
-        css,
-        label,
-        format_html_join("", '<br><small class="nr-detail nr-detail-{}">{}</small>', details),
-    )
-
-
-def touch_editing_session(article, user):
-    now = timezone.now()
-    session, created = EditingSession.objects.get_or_create(article=article, user=user)
-    if not created:
-        if session.last_seen < now - EDITING_WINDOW:
-            session.since = now
-        session.last_seen = now
-        session.save(update_fields=["since", "last_seen"])
-
-
-def others_editing(article, user):
-    return (
-        EditingSession.objects.filter(
-            article=article, last_seen__gte=timezone.now() - EDITING_WINDOW
-        )
-        .exclude(user=user)
-        .select_related("user")
-        .order_by("since")
-    )
 
 
 def change_url(article):

@@ -5,6 +5,7 @@ from urllib.parse import urlencode
 from django import forms
 from django.urls import reverse
 from django.utils.html import format_html
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django_prose_editor.fields import ProseEditorFormField
 from django_prose_editor.widgets import AdminProseEditorWidget
@@ -46,6 +47,54 @@ class TagSuggestionWidget(TagWidget):
         )
 
 
+class CountedTextarea(forms.Textarea):
+    """A textarea that shows its length against a limit while the person types.
+
+    Nothing is cut: over the limit the count turns red, says by how much, and the browser
+    will not send the form (article-form.js); the server says the same if it gets there.
+    """
+
+    def __init__(self, attrs=None, *, limit, noun):
+        super().__init__(attrs)
+        self.limit = limit
+        self.noun = noun
+
+    def get_context(self, name, value, attrs):
+        context = super().get_context(name, value, attrs)
+        widget_attrs = context["widget"]["attrs"]
+        widget_attrs["data-max-length"] = self.limit
+        widget_attrs["data-over"] = gettext(OVER_LIMIT) % {
+            "noun": self.noun,
+            "length": "{length}",
+            "max": "{max}",
+            "over": "{over}",
+        }
+        if widget_attrs.get("id"):
+            counter = f"{widget_attrs['id']}_length"
+            described = widget_attrs.get("aria-describedby", "")
+            widget_attrs["aria-describedby"] = f"{described} {counter}".strip()
+        return context
+
+    def render(self, name, value, attrs=None, renderer=None):
+        html = super().render(name, value, attrs, renderer)
+        length = len(" ".join(str(value or "").split()))
+        element_id = (attrs or {}).get("id") or self.attrs.get("id")
+        return format_html(
+            '{}<div class="nr-length help" id="{}_length" data-template="{}">{}</div>',
+            html,
+            element_id or name,
+            gettext("{length} of {max} characters"),
+            gettext("%(length)d of %(max)d characters") % {"length": length, "max": self.limit},
+        )
+
+
+# One sentence for the browser's count and the server's refusal.
+OVER_LIMIT = _(
+    "The %(noun)s is %(length)s characters long; the most is %(max)s. "
+    "Shorten it by %(over)s characters."
+)
+
+
 class ArticleForm(forms.ModelForm):
     body = ProseEditorFormField(
         label=_("Body"),
@@ -76,13 +125,15 @@ class ArticleForm(forms.ModelForm):
             "noindex",
         ]
         widgets = {
-            "headline": forms.Textarea(
+            "headline": CountedTextarea(
                 attrs={
                     "rows": 2,
                     "class": "newsroom-headline",
                     "placeholder": _("Headline"),
                     "autofocus": True,
-                }
+                },
+                limit=HEADLINE_MAX,
+                noun=_("headline"),
             ),
             "dek": forms.Textarea(
                 attrs={
@@ -102,7 +153,8 @@ class ArticleForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        # The browser must not cut a pasted headline short: the server says what is wrong.
+        # The browser must not cut a pasted headline short (no maxlength): the count under
+        # it shows the limit while typing, and the server says what is wrong.
         if "headline" in self.fields:  # absent when the form is read-only
             self.fields["headline"].widget.attrs.pop("maxlength", None)
             self.fields["headline"].max_length = None
@@ -119,12 +171,10 @@ class ArticleForm(forms.ModelForm):
         headline = " ".join(self.cleaned_data["headline"].split())
         if len(headline) > HEADLINE_MAX:
             raise forms.ValidationError(
-                _(
-                    "The headline is %(length)d characters long; the most is %(max)d. "
-                    "Shorten it by %(over)d characters."
-                ),
+                OVER_LIMIT,
                 code="max_length",
                 params={
+                    "noun": _("headline"),
                     "length": len(headline),
                     "max": HEADLINE_MAX,
                     "over": len(headline) - HEADLINE_MAX,

@@ -5,7 +5,6 @@ photographer's GPS position), XMP, comments and ICC blobs never reach the public
 that is both a JPEG and an HTML page comes out as just a JPEG.
 """
 
-import functools
 import io
 import os
 import tempfile
@@ -66,14 +65,7 @@ class StoredRendition(NamedTuple):
 
 
 def storage_url(name):
-    """The public URL of a stored file. Remembered per process: a page draws dozens of
-    rendition URLs, each the same for as long as the storage settings are."""
-    return _storage_url(name, settings.MEDIA_URL, id(settings.STORAGES))
-
-
-@functools.lru_cache(maxsize=20_000)
-def _storage_url(name, media_url, storages):
-    # `media_url` and `storages` are part of the key only: a settings change reaches here.
+    """The public URL of a stored file."""
     return default_storage.url(name)
 
 
@@ -263,7 +255,8 @@ def widths_for(original_width):
 
 def make_renditions(image, *, replace=False):
     """Create every rendition ``image`` lacks (all of them with ``replace``). Idempotent."""
-    from .models import Rendition
+    # The models are reached through the image: `models` imports this module.
+    Rendition = image.renditions.model  # noqa: N806 - a model class
 
     if replace:
         for rendition in image.renditions.all():
@@ -321,8 +314,6 @@ def refresh_rendition_index(image, sizes=None):
     ``sizes`` ({file name: bytes}) saves asking the storage about files just written; sizes
     already in the index are kept, so only unknown files are looked up.
     """
-    from .models import Image
-
     known = {entry.name: entry.size for entry in read_index(image.rendition_index)}
     known.update(sizes or {})
     index = []
@@ -344,18 +335,16 @@ def refresh_rendition_index(image, sizes=None):
             }
         )
     index.sort(key=lambda entry: (entry["crop"], entry["format"], entry["width"]))
-    Image.objects.filter(pk=image.pk).update(rendition_index=index)
+    type(image).objects.filter(pk=image.pk).update(rendition_index=index)
     image.rendition_index = index
     return index
 
 
 def make_renditions_after_commit(image, *, replace=False):
-    pk = image.pk
+    pk, model = image.pk, type(image)
 
     def run():
-        from .models import Image
-
-        fresh = Image.objects.filter(pk=pk).first()
+        fresh = model.objects.filter(pk=pk).first()
         if fresh is not None and fresh.file:
             make_renditions(fresh, replace=replace)
 

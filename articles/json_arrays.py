@@ -6,17 +6,18 @@ is ``JSON_GROUP_ARRAY(JSON_OBJECT(...))`` on SQLite and ``JSONB_AGG(JSONB_BUILD_
 PostgreSQL. The order of the elements is not promised by either database inside a subquery:
 readers sort them by keys carried in each element.
 
-`JSONArraySubquery` does the same for any subquery selecting one JSON object per row as
-``item``, sliced and ordered as it likes (the newest few stories sharing a tag).
-
 `JSONRow` is Django's `JSONObject` with its keys written into the SQL instead of sent as
 parameters: they are the code's own field names, and an article's query has a hundred of them.
 """
 
+import datetime
+import json
 import re
 
 from django.db.models import Aggregate, Expression, JSONField, OuterRef, Subquery, TextField
 from django.db.models.functions import JSONObject
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
 
 class JSONGroupArray(Aggregate):
@@ -42,21 +43,6 @@ def json_array_of(queryset, element, *, link):
     return Subquery(grouped, output_field=JSONField())
 
 
-class JSONArraySubquery(Subquery):
-    """The ``item`` column of each row of a subquery, as one JSON array (NULL for no rows)."""
-
-    output_field = JSONField()
-    template = '(SELECT JSON_GROUP_ARRAY(JSON("_rows"."item")) FROM (%(subquery)s) "_rows")'
-
-    def as_postgresql(self, compiler, connection, **extra_context):
-        return super().as_sql(
-            compiler,
-            connection,
-            template='(SELECT JSONB_AGG("_rows"."item") FROM (%(subquery)s) "_rows")',
-            **extra_context,
-        )
-
-
 class _Key(Expression):
     output_field = TextField()
 
@@ -79,3 +65,16 @@ class JSONRow(JSONObject):
                 for index, expression in enumerate(self.get_source_expressions())
             ]
         )
+
+
+def json_value(value):
+    """A JSON column or element: parsed by the database driver, or still text (SQLite)."""
+    return json.loads(value) if isinstance(value, str) else value
+
+
+def utc_moment(value):
+    """A datetime read back from JSON: ISO text from PostgreSQL, naive UTC text from SQLite."""
+    moment = parse_datetime(value) if isinstance(value, str) else None
+    if moment is not None and timezone.is_naive(moment):
+        moment = moment.replace(tzinfo=datetime.UTC)
+    return moment

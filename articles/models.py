@@ -4,7 +4,6 @@
 Every public path starts from it.
 """
 
-import functools
 import math
 import re
 import secrets
@@ -18,6 +17,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import strip_tags
 from django.utils.translation import gettext_lazy as _
@@ -25,9 +25,7 @@ from taggit.managers import TaggableManager
 from taggit.models import Tag, TaggedItem
 
 from . import images
-from .json_arrays import JSONRow, json_array_of
-from .paths import reverse_path
-from .rows import cache_prefetched, instance, json_value, utc_moment
+from .json_arrays import JSONRow, json_array_of, json_value, utc_moment
 from .sanitize import sanitize_body
 from .slugs import unique_slug
 
@@ -80,7 +78,7 @@ class Section(models.Model):
             SectionRedirect.objects.filter(old_slug=self.slug).delete()
 
     def get_absolute_url(self):
-        return reverse_path("articles:section", section=self.slug)
+        return reverse("articles:section", kwargs={"section": self.slug})
 
     def clean(self):
         # A section's front lives at /<slug>/: it must not shadow the site's own routes.
@@ -137,7 +135,7 @@ class Source(models.Model):
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):
-        return reverse_path("articles:source", slug=self.slug)
+        return reverse("articles:source", kwargs={"slug": self.slug})
 
 
 class Image(models.Model):
@@ -304,135 +302,83 @@ class ArticleQuerySet(models.QuerySet):
 
     # Public query shapes: a page costs a fixed, small number of queries however much it shows.
     # None of them reads `search_vector`: no page shows it, and it is as long as the body.
-    def for_listing(self):
-        """Cards in a list: section and lead image joined, bylines with their authors' names
-        carried on each story's row as a JSON array (no prefetch query, and no queryset built
-        per story to hold them). No body: a card never shows it, and it is most of a row."""
-        queryset = public_fetch_mode(
-            self.select_related("section", "lead_image")
-            .defer("body", "search_vector")
-            .annotate(listing_bylines=_listing_bylines())
-        )
-        queryset._iterable_class = ListingIterable
-        return queryset
-
     def for_cards(self):
-        """Cards without bylines or text (related stories): no body, no bylines query."""
+        """Cards without bylines (related stories): section and lead image joined, no body."""
         return public_fetch_mode(
             self.select_related("section", "lead_image").defer("body", "search_vector")
         )
 
-
-@functools.cache
-def _detail_annotations(article_type_id):
-    """The JSON columns of the article page's query (`article_page`), and of feed items' tags
-    (`listings`), built once per process: a constant query shape, and building it (three
-    subqueries) cost each article page more than running it."""
-    return {
-        "detail_sources": json_array_of(
-            ArticleSource.objects.all(),
-            JSONRow(
-                id="id",
-                relation="relation",
-                original_url="original_url",
-                original_headline="original_headline",
-                note="note",
-                position="position",
-                source_id="source__id",
-                source_name="source__name",
-                source_slug="source__slug",
-                source_kind="source__kind",
-                source_homepage_url="source__homepage_url",
-            ),
-            link="article",
-        ),
-        "detail_corrections": json_array_of(
-            Correction.objects.all(),
-            JSONRow(id="id", kind="kind", text="text", created_at="created_at"),
-            link="article",
-        ),
-        "detail_tags": json_array_of(
-            TaggedItem.objects.filter(content_type=article_type_id),
-            JSONRow(id="id", tag_id="tag__id", name="tag__name", slug="tag__slug"),
-            link="object_id",
-        ),
-    }
-
-
-LISTING_AUTHOR_COLUMNS = ("id", "name", "slug", "job_title")
-
-
-@functools.cache
-def _listing_bylines():
-    # Each author is read by its key in a subquery of its own rather than joined: for a list
-    # of stories the planner otherwise hashed the whole authors table once per story.
-    author = _author_model().objects.filter(pk=models.OuterRef("author_id")).order_by()
-    return json_array_of(
-        Byline.objects.all(),
-        JSONRow(
-            id="id",
-            article_id="article_id",
-            role="role",
-            position="position",
-            author_id="author_id",
-            author=models.Subquery(
-                author.values(item=JSONRow(**{c: c for c in LISTING_AUTHOR_COLUMNS}))[:1]
-            ),
-        ),
-        link="article",
-    )
-
-
-def _author_model():
-    return Byline._meta.get_field("author").related_model
-
-
-class ListingIterable(models.query.ModelIterable):
-    """Articles of `for_listing()`, each with its bylines (and their authors: name, slug and
-    job title only) made from its JSON column, as `article.bylines.all()`."""
-
-    def __iter__(self):
-        for article in super().__iter__():
-            items = json_value(article.__dict__.pop("listing_bylines", None))
-            attach_bylines(article, items, author_columns=LISTING_AUTHOR_COLUMNS)
-            yield article
-
-
-def attach_bylines(article, items, *, author_columns, photo_columns=None):
-    """``article``'s bylines made from JSON objects (the byline's columns, its author's as
-    ``author__<column>``, and with ``photo_columns`` the author's photo's as
-    ``author__photo__<column>``), in byline order, and cached as `article.bylines.all()`."""
-    bylines = []
-    for data in sorted(items or [], key=lambda data: (data["position"], data["id"])):
-        if isinstance(data.get("author"), dict):  # read as an object of its own (listings)
-            data |= {f"author__{k}": v for k, v in data.pop("author").items()}
-        byline = instance(Byline, data, from_json=True)
-        byline.article = article
-        byline.author = instance(
-            _author_model(), data, "author", from_json=True, columns=author_columns
-        )
-        if photo_columns is not None:
-            byline.author.photo = (
-                instance(Image, data, "author__photo", from_json=True, columns=photo_columns)
-                if data["author__photo_id"]
-                else None
+    def for_listing(self):
+        """Cards in a list: `for_cards()` plus the bylines and their authors (one query for
+        the whole page)."""
+        return self.for_cards().prefetch_related(
+            models.Prefetch(
+                "bylines", queryset=public_fetch_mode(Byline.objects.select_related("author"))
             )
-        bylines.append(byline)
-    cache_prefetched(article, "bylines", bylines, Byline)
-    return bylines
+        )
+
+    def for_feed(self):
+        """Feed items: `for_listing()` plus the names of their tags (`Article.tag_names`)."""
+        return self.for_listing().annotate(detail_tags=_tags_as_json())
+
+    def for_detail(self):
+        """The article page: the story, its section and lead image, its bylines with their
+        authors and photos, and its sources, corrections and tags carried on its row as JSON
+        arrays (read back by `Article.detail_parts`), so the page stays within its query
+        budget however many of each it has."""
+        return public_fetch_mode(
+            self.select_related("section", "lead_image")
+            .defer("search_vector")
+            .annotate(
+                detail_sources=json_array_of(
+                    ArticleSource.objects.all(),
+                    JSONRow(
+                        id="id",
+                        relation="relation",
+                        original_url="original_url",
+                        original_headline="original_headline",
+                        note="note",
+                        position="position",
+                        source_id="source__id",
+                        source_name="source__name",
+                        source_slug="source__slug",
+                        source_kind="source__kind",
+                        source_homepage_url="source__homepage_url",
+                    ),
+                    link="article",
+                ),
+                detail_corrections=json_array_of(
+                    Correction.objects.all(),
+                    JSONRow(id="id", kind="kind", text="text", created_at="created_at"),
+                    link="article",
+                ),
+                detail_tags=_tags_as_json(),
+            )
+            .prefetch_related(bylines_prefetch())
+        )
+
+
+def _tags_as_json():
+    article_type = ContentType.objects.get_for_model(Article)
+    return json_array_of(
+        TaggedItem.objects.filter(content_type=article_type),
+        JSONRow(id="id", tag_id="tag__id", name="tag__name", slug="tag__slug"),
+        link="object_id",
+    )
 
 
 def article_path(section_slug, day, slug):
     """A story's public address: its section (or "news"), the date it first went live and its
     slug. For lists that read plain rows instead of articles (the news sitemap)."""
-    # Digits formatted as integers: `strftime` cost a card half of its address.
-    return reverse_path(
+    return reverse(
         "articles:detail",
-        section=section_slug or "news",
-        year=f"{day.year:04d}",
-        month=f"{day.month:02d}",
-        day=f"{day.day:02d}",
-        slug=slug,
+        kwargs={
+            "section": section_slug or "news",
+            "year": f"{day.year:04d}",
+            "month": f"{day.month:02d}",
+            "day": f"{day.day:02d}",
+            "slug": slug,
+        },
     )
 
 
@@ -730,8 +676,8 @@ class Article(models.Model):
     def detail_parts(self):
         """Sources, corrections and tags for the article page.
 
-        Read from the JSON columns the live page's query adds (`article_page`; no query); an article
-        loaded otherwise (a preview) asks the database, three small queries.
+        Read from the JSON columns `for_detail()` adds (no query); an article loaded otherwise
+        (a preview) asks the database, three small queries.
         """
         if self.pk is None:
             return DetailParts(sources=[], corrections=[], tags=[])
@@ -751,9 +697,12 @@ class Article(models.Model):
                     )
                 ],
             )
-        sources = sorted(self.detail_sources or [], key=lambda s: (s["position"], s["id"]))
+        sources = sorted(
+            json_value(self.detail_sources) or [], key=lambda s: (s["position"], s["id"])
+        )
         corrections = [
-            {**c, "created_at": utc_moment(c["created_at"])} for c in self.detail_corrections or []
+            {**c, "created_at": utc_moment(c["created_at"])}
+            for c in json_value(self.detail_corrections) or []
         ]
         corrections.sort(key=lambda c: (c["created_at"], c["id"]))
         return DetailParts(
@@ -790,14 +739,13 @@ class Article(models.Model):
         )
 
     def tag_list(self):
-        """The tags read with a feed item (`listings`) or the article page's query, in the
-        order they were added."""
-        tags = sorted(self.detail_tags or [], key=lambda t: t["id"])
+        """The tags read with `for_detail()` or `for_feed()`, in the order they were added."""
+        tags = sorted(json_value(self.detail_tags) or [], key=lambda t: t["id"])
         return [Tag(id=t["tag_id"], name=t["name"], slug=t["slug"]) for t in tags]
 
     def tag_names(self):
-        """Just their names, in the same order (no Tag built per name)."""
-        return [t["name"] for t in sorted(self.detail_tags or [], key=lambda t: t["id"])]
+        """Just their names, in the same order."""
+        return [tag.name for tag in self.tag_list()]
 
     # Old addresses ------------------------------------------------------------------------------
     def _previous_public_path(self, update_fields):

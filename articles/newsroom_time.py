@@ -13,9 +13,10 @@ from django.conf import settings
 from django.contrib.admin import widgets as admin_widgets
 from django.core.exceptions import ValidationError
 from django.utils import timezone
-from django.utils.formats import date_format
+from django.utils.formats import date_format, get_format
+from django.utils.functional import lazy
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
 
 
 def newsroom_zone():
@@ -56,21 +57,53 @@ def make_newsroom_aware(naive, zone=None):
     return naive.replace(tzinfo=zone, fold=0).astimezone(UTC)
 
 
+# strftime directives as a person reads them in a format hint.
+_HINTS = {"%d": "DD", "%m": "MM", "%Y": "YYYY", "%y": "YY", "%H": "HH", "%M": "MM", "%S": "SS"}
+
+
+def input_format(kind):
+    """The active language's first DATE_/TIME_INPUT_FORMATS, as 'DD/MM/YYYY' or 'HH:MM'.
+
+    The same first format fills the admin's Today/Now shortcuts and shows a stored value, so
+    the error names what the page itself writes.
+    """
+    text = get_format(kind)[0]
+    for directive, hint in _HINTS.items():
+        text = text.replace(directive, hint)
+    return text
+
+
+def _date_error():
+    return gettext("Enter the date as %(format)s.") % {"format": input_format("DATE_INPUT_FORMATS")}
+
+
+def _time_error():
+    return gettext("Enter the time as %(format)s (24-hour clock).") % {
+        "format": input_format("TIME_INPUT_FORMATS")
+    }
+
+
+def _help():
+    return gettext("%(date)s and %(time)s, in the newsroom's time zone (%(zone)s).") % {
+        "date": input_format("DATE_INPUT_FORMATS"),
+        "time": input_format("TIME_INPUT_FORMATS"),
+        "zone": settings.TIME_ZONE,
+    }
+
+
 class NewsroomDateTimeField(forms.SplitDateTimeField):
     """A date + time picked in the newsroom's zone; gap refused, fold resolved to the first."""
 
     widget = admin_widgets.AdminSplitDateTime
 
+    # Worked out when shown, in the language of the request (fields are made at import).
     default_error_messages = {
-        "invalid_date": _("Enter a valid date (YYYY-MM-DD)."),
-        "invalid_time": _("Enter a valid time (HH:MM)."),
+        "invalid_date": lazy(_date_error, str)(),
+        "invalid_time": lazy(_time_error, str)(),
     }
 
     def __init__(self, *args, **kwargs):
-        kwargs.setdefault(
-            "help_text",
-            _("In the newsroom's time zone (%(zone)s).") % {"zone": settings.TIME_ZONE},
-        )
+        kwargs.setdefault("help_text", lazy(_help, str)())
         super().__init__(*args, **kwargs)
         self.ambiguous_choice = None
 

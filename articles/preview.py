@@ -13,22 +13,21 @@ from django.utils.translation import gettext
 from taggit.models import Tag
 
 from . import revisions
-from .bylines import credited_authors
 from .models import ArticleSource, Byline, PreviewLink, Source
 from .newsroom_time import describe
+from .public.bylines import credited_authors
 
 TEMPLATE = "articles/article_detail.html"
 
 
 def render_preview(request, article, *, label, revision=None):
-    from .views import article_context, story_markup
+    from .public.views import article_context
 
     context = article_context(article, request, is_preview=True)
     if revision is not None:
         context.update(revision_relations(article, revision))
         if isinstance(context.get("meta"), dict):
             context["meta"]["tags"] = [tag.name for tag in context["tags"]]
-        context["story"] = story_markup(context)
     context["preview_label"] = label
     return no_store(render(request, TEMPLATE, context))
 

@@ -92,11 +92,80 @@ def store(article, *, by, note=""):
 
 
 def revision_for_version(article, version):
-    """The revision saved at ``version`` (what an open form was based on), if any."""
+    """The content an article had at ``version`` (what a form opened then showed), if known.
+
+    Every change of content stores a revision; a transition bumps the version without one (it
+    changes the status, not the content), so the newest revision at or before ``version`` holds
+    what the form showed.
+    """
     for revision in Revision.objects.filter(article=article).order_by("-number")[:50]:
-        if revision.data.get("version") == version:
+        saved_at = revision.data.get("version")
+        if saved_at is not None and saved_at <= version:
             return revision
     return None
+
+
+# Three-way merge -------------------------------------------------------------------------------
+
+MINE, THEIRS = "mine", "theirs"
+
+
+def revision_value(revision, name):
+    """A form field's value as ``revision`` recorded it (a pk for a relation, tag names)."""
+    if name == "tags":
+        return revision.data.get("tags", [])
+    field = Article._meta.get_field(name)
+    return revision.data.get(field.attname if field.is_relation else name)
+
+
+def article_value(article, name):
+    """A form field's value on ``article`` as a form would take it (a related object, tags)."""
+    if name == "tags":
+        return sorted(article.tags.names(), key=str.lower)
+    return getattr(article, name)
+
+
+def comparable(name, value):
+    """``value`` reduced to what matters for "did it change": pks, tag names, whole seconds."""
+    if value in (None, ""):
+        return None
+    if hasattr(value, "pk"):
+        return value.pk
+    if name == "tags":
+        return tuple(sorted({getattr(t, "name", t) for t in value}, key=str.lower)) or None
+    if isinstance(value, str) and Article._meta.get_field(name).get_internal_type() in {
+        "DateTimeField"
+    }:
+        value = parse_datetime(value)
+    if isinstance(value, datetime):
+        # A form posts whole seconds; a stored time may carry microseconds.
+        return value.replace(microsecond=0).timestamp()
+    if isinstance(value, str):
+        return " ".join(value.split())
+    return value
+
+
+def merge(names, *, base, theirs, mine, choices):
+    """Which side each field takes when ``mine`` was edited from ``base`` and ``theirs`` saved
+    meanwhile: {name: MINE or THEIRS}, plus the fields both changed with no choice made.
+
+    A field only one side changed takes that side's value; one both changed takes the side
+    ``choices`` names, and without a choice it is a conflict. ``base`` None (the version the
+    form started from is unknown) makes every difference a conflict: nothing is guessed.
+    """
+    taken, conflicts = {}, []
+    for name in names:
+        m, t = comparable(name, mine[name]), comparable(name, theirs[name])
+        b = comparable(name, base[name]) if base is not None else object()
+        if m == t or t == b:
+            taken[name] = MINE
+        elif m == b:
+            taken[name] = THEIRS
+        elif choices.get(name) in (MINE, THEIRS):
+            taken[name] = choices[name]
+        else:
+            conflicts.append(name)
+    return taken, conflicts
 
 
 def restore(article, revision, *, by):
@@ -170,8 +239,12 @@ def readable_text(value):
     return text.strip()
 
 
-def word_diff(old, new):
-    """Safe HTML: ``old`` → ``new`` word by word, removals in <del>, additions in <ins>."""
+def word_diff(old, new, *, removed=True):
+    """Safe HTML: ``old`` → ``new`` word by word, removals in <del>, additions in <ins>.
+
+    ``removed=False`` leaves removals out: ``new`` as it reads, its new words marked.
+    """
+    show_removed = removed
     a, b = _TOKEN.findall(old or ""), _TOKEN.findall(new or "")
     matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
     segments = []  # [removed, added, unchanged] runs, in order
@@ -193,7 +266,7 @@ def word_diff(old, new):
             segments.append([removed, added, ""])
     parts = []
     for removed, added, unchanged in segments:
-        if removed:
+        if removed and show_removed:
             parts.append(format_html("<del>{}</del>", removed))
         if added:
             parts.append(format_html("<ins>{}</ins>", added))

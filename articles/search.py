@@ -40,7 +40,6 @@ from taggit.models import Tag, TaggedItem
 
 from authors.models import Author
 
-from .listings import card_rows, stories_from
 from .models import Article, Byline
 from .pagination import Page, page_size, paginate
 from .prepared import IdIn, PreparedQuery, id_list
@@ -331,9 +330,7 @@ def search_page(request, query, *, section=None, since=None, until=None):
     ranked = _ranked_ids(at, query, section, since, until)
     page = paginate(request, ranked)
     page.last_number = max(1, math.ceil(len(ranked) / page_size()))
-    by_id = {
-        story.pk: story for story in stories_from(_FOUND.fetch(at=at, ids=id_list(page.items)))
-    }
+    by_id = {story.pk: story for story in _found(at, page.items)}
     passages = _passages(at, query, by_id.values())
     # A story withdrawn between the two queries is simply left out.
     page.items = [_shown(by_id[pk], passages[pk]) for pk in page.items if pk in by_id]
@@ -387,8 +384,8 @@ def _search_query(query):
 
 def _found(at, ids):
     """The stories of a page of results, by id, as cards, with a digest of their body."""
-    stories = Article.objects.published(at=at).filter(IdIn("pk", ids))
-    return card_rows(stories).annotate(body_digest=MD5("body"))
+    stories = Article.objects.published(at=at).filter(pk__in=ids)
+    return stories.for_listing().annotate(body_digest=MD5("body"))
 
 
 def _passage(at, ids, query, probe):
@@ -400,7 +397,6 @@ def _passage(at, ids, query, probe):
 # Stories by id have one good plan whatever the words: prepared statements. Ranking is planned
 # for each search, since a word in a third of the stories and one in a hundred want different
 # plans.
-_FOUND = PreparedQuery(_found, at=datetime, ids=str)
 _PASSAGES = PreparedQuery(_passage, at=datetime, ids=str, query=str, probe=str)
 
 

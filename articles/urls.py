@@ -1,6 +1,6 @@
 from django.urls import path, register_converter
 
-from . import feeds, views
+from .public import feeds, views
 
 
 class FixedDigits:
@@ -45,8 +45,6 @@ urlpatterns = [
     path("feeds/sections/<slug:slug>/atom/", feeds.section_atom, name="section_atom"),
     path("feeds/tags/<slug:slug>/rss/", feeds.tag_rss, name="tag_rss"),
     path("feeds/tags/<slug:slug>/atom/", feeds.tag_atom, name="tag_atom"),
-    path("feeds/authors/<slug:slug>/rss/", feeds.author_rss, name="author_rss"),
-    path("feeds/authors/<slug:slug>/atom/", feeds.author_atom, name="author_atom"),
     path("<slug:section>/", views.section, name="section"),
     path(
         "<slug:section>/<yyyy:year>/<dd:month>/<dd:day>/<slug:slug>/",

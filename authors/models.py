@@ -1,8 +1,8 @@
 from django.conf import settings
 from django.db import models
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from articles.paths import reverse_path
 from articles.slugs import unique_slug
 
 
@@ -62,7 +62,7 @@ class Author(models.Model):
         super().save(*args, **kwargs)
 
     def get_absolute_url(self):
-        return reverse_path("authors:detail", slug=self.slug)
+        return reverse("authors:detail", kwargs={"slug": self.slug})
 
     @property
     def is_guest(self):

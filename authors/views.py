@@ -2,19 +2,21 @@ from django.http import Http404
 from django.shortcuts import render
 from django.utils.translation import gettext
 
-from articles import jsonld
 from articles.caching import add_cache_keys, author_key, story_keys
-from articles.listings import author_by_slug, author_cards
-from articles.pagination import paginate
-from articles.views import feed_links, page_meta
+from articles.public import jsonld
+from articles.public.views import feed_links, page_meta, paginate_live, reader_page
+
+from .queries import author_cards, author_with_links
 
 
+@reader_page
 def author_detail(request, slug):
-    """An author's page: who they are, then every live story crediting them, in any role."""
-    author = author_by_slug(slug)
+    """An author's page: who they are, then every live story crediting them, in any role. An
+    author credited on no live story has no page yet."""
+    author = author_with_links(slug)
     if author is None:
         raise Http404("No such author.")
-    page = paginate(request, author_cards(author.pk))
+    page = paginate_live(request, author_cards(author), "No such author.")
     context = {
         "author": author,
         "page": page,
@@ -26,7 +28,7 @@ def author_detail(request, slug):
             path=author.get_absolute_url() + (page.previous_url and f"?page={page.number}"),
             image=author.photo,
             og_type="profile",
-            feeds=feed_links((author.name, "author", {"slug": author.slug})),
+            feeds=feed_links((author.name, "authors:feed", {"slug": author.slug})),
         ),
         "structured_data": jsonld.profile_page(author),
     }

@@ -131,8 +131,7 @@ ASGI_APPLICATION = "newsroom.asgi.application"
 
 TEMPLATES = [
     {
-        # Django's engine, freeing each page's objects once it is rendered (see the module).
-        "BACKEND": "articles.templating.DjangoTemplates",
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
         "NAME": "django",
         "DIRS": [BASE_DIR / "templates"],
         "APP_DIRS": True,
@@ -162,25 +161,13 @@ if _db["ENGINE"] == "django.db.backends.postgresql":
     if not _db.get("NAME"):
         _refuse("DATABASE_URL names no database. Example: postgres://user@host:5432/newsroom")
     # Persistent connections: a news site's read path must not pay a connect per request.
-    # Each is checked before a request uses it, without a round trip while it sits idle and the
-    # server has said nothing (`articles.postgresql`).
-    _db["ENGINE"] = "articles.postgresql"
+    # Each is checked before a request uses it.
     _db["CONN_MAX_AGE"] = _env_int("DB_CONN_MAX_AGE", 60)
     _db["CONN_HEALTH_CHECKS"] = True
     _db.setdefault("OPTIONS", {})
     # A runaway public query is cut off instead of holding a worker hostage.
     _db["OPTIONS"]["options"] = f"-c statement_timeout={_env_int('DB_STATEMENT_TIMEOUT_MS', 5000)}"
     _db["OPTIONS"].setdefault("connect_timeout", 3)
-    # The article page's queries (`articles.prepared`) run as server-side prepared statements:
-    # planning them cost PostgreSQL more than running them. Nothing else is prepared (the
-    # threshold is never reached). DB_PREPARED_STATEMENTS=0 turns this off, for a pooler in
-    # transaction mode that cannot keep prepared statements.
-    # They use one generic plan, made once per connection: their parameters (a slug, an id,
-    # the time) do not change the best plan, and re-planning cost more than running them.
-    # `plan_cache_mode` only concerns prepared statements.
-    if _env_int("DB_PREPARED_STATEMENTS", 1):
-        _db["OPTIONS"].setdefault("prepare_threshold", 2**31 - 1)
-        _db["OPTIONS"]["options"] += " -c plan_cache_mode=force_generic_plan"
 elif _db["ENGINE"] == "django.db.backends.sqlite3":
     _db.setdefault("OPTIONS", {})
     _db["OPTIONS"].setdefault("transaction_mode", "IMMEDIATE")
@@ -250,6 +237,8 @@ AXES_RESET_ON_SUCCESS = True
 # spoofed X-Forwarded-For cannot dodge the lockout.
 TRUSTED_PROXY_COUNT = _env_int("TRUSTED_PROXY_COUNT", 0)
 AXES_CLIENT_IP_CALLABLE = "articles.middleware.client_ip_address"
+# Any length of typed username is refused normally and counted (axes keeps 255 characters).
+AXES_USERNAME_CALLABLE = "articles.admin_login.throttled_username"
 AXES_LOCKOUT_CALLABLE = "articles.middleware.lockout_response"
 
 # Internationalisation and time ----------------------------------------------------------------
@@ -281,7 +270,7 @@ STORAGES = {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
             if DEBUG
-            else "articles.staticfiles.StaticFilesStorage"
+            else "whitenoise.storage.CompressedManifestStaticFilesStorage"
         )
     },
 }
@@ -354,7 +343,7 @@ NEWSROOM_SITE = {
     # publishing company is named apart.
     "publisher": os.environ.get("SITE_PUBLISHER") or _site_name,
     "publisher_url": os.environ.get("SITE_PUBLISHER_URL", SITE_URL),
-    # What shared links show for a page or story without a picture (`articles.social_card`):
+    # What shared links show for a page or story without a picture (`articles.public.social_card`):
     # empty for a card drawn with the site's name.
     "social_image": os.environ.get("SITE_SOCIAL_IMAGE", ""),
     "social_image_size": _env_size("SITE_SOCIAL_IMAGE_SIZE", (1200, 630)),

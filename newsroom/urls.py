@@ -7,13 +7,15 @@ from django.urls import include, path, re_path
 from django.views.decorators.http import conditional_page
 from django.views.static import serve
 
-from articles import sitemaps as article_sitemaps
-from articles import social_card
 from articles import views as article_views
 from articles.caching import SITEMAPS, add_cache_keys
+from articles.public import sitemaps as article_sitemaps
+from articles.public import social_card
+from articles.public import views as public_views
 
 
 def _sitemap_view(view, **options):
+    @public_views.reader_page
     @conditional_page
     def wrapped(request, **kwargs):
         return add_cache_keys(view(request, **options, **kwargs), SITEMAPS)
@@ -24,7 +26,7 @@ def _sitemap_view(view, **options):
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("healthz", article_views.healthz, name="healthz"),
-    path("robots.txt", article_views.robots_txt, name="robots_txt"),
+    path("robots.txt", public_views.robots_txt, name="robots_txt"),
     path("social-card-<int:width>x<int:height>.png", social_card.card, name="social_card"),
     path("sitemap.xml", _sitemap_view(article_sitemaps.index), name="sitemap"),
     path(
@@ -32,7 +34,7 @@ urlpatterns = [
         _sitemap_view(sitemap_views.sitemap, sitemaps=article_sitemaps.sitemaps),
         name="sitemap_section",
     ),
-    path("authors/", include("authors.urls")),
+    path("", include("authors.urls")),
     path("preview/", include("articles.preview_urls")),
     path("ingest/", include("ingest.urls")),
     path("", include("articles.urls")),

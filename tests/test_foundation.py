@@ -152,27 +152,3 @@ def test_each_request_runs_in_the_site_language_and_zone_then_restores_what_was_
         client.get("/probe/")
         assert seen["language"] == "en-gb"
         assert translation.get_language() == "fr"
-
-
-def test_a_rendered_page_frees_what_it_showed_without_waiting_for_the_garbage_collector(rf):
-    import gc
-    import weakref
-
-    from django.template import engines
-
-    class Story:
-        headline = "NATO opens office"
-
-    story = Story()
-    freed = weakref.ref(story)
-    template = engines["django"].from_string(
-        "{% block content %}<h1>{{ story.headline }}</h1>{% endblock %}"
-    )
-    gc.disable()
-    try:
-        html = template.render({"story": story}, request=rf.get("/"))
-        del story
-        assert html == "<h1>NATO opens office</h1>"
-        assert freed() is None
-    finally:
-        gc.enable()

@@ -11,54 +11,45 @@ resizes anything. They are read from the image row's own ``rendition_index``: no
 """
 
 from django import template
-from django.utils.safestring import mark_safe
-
-from articles.markup import text
 
 register = template.Library()
 
 
-def _srcset(renditions):
-    return ", ".join(f"{r.url} {r.width}w" for r in renditions)
-
-
-@register.simple_tag
+@register.inclusion_tag("includes/picture.html")
 def picture(image, crop="original", sizes="100vw", eager=False, alt=None, css_class=""):
     """A <picture> with a WebP source and a JPEG/PNG <img> fallback, sized to avoid shifts.
 
     ``crop``: "original", "16x9" or "1x1". ``alt``: overrides the image's alt text ("" for a
     decorative picture). ``eager``: load at once (the page's first picture).
     """
+    context = {
+        "image": image,
+        "alt": (image.alt_text if alt is None else alt) if image else "",
+        "sizes": sizes,
+        "eager": eager,
+        "css_class": css_class,
+    }
     if not image:
-        return ""
-    alt_text = text(image.alt_text if alt is None else alt)
-    loading = "eager" if eager else "lazy"
-    extra = ' fetchpriority="high"' if eager else ""
-    if css_class:
-        extra += f' class="{text(css_class)}"'
+        return context
     by_format = image.renditions_by_format(crop)
     fallback = by_format.get("jpeg") or by_format.get("png")
-    if not fallback:
-        # Renditions not made yet: the (re-encoded, metadata-free) original, still sized.
-        return mark_safe(  # noqa: S308 - every value escaped
-            f'<img src="{text(image.file.url)}" width="{text(image.width)}" '
-            f'height="{text(image.height)}" alt="{alt_text}" loading="{loading}" '
-            f'decoding="async"{extra}>'
-        )
-    largest = fallback[-1]
-    default = next((r for r in fallback if r.width >= 800), largest)
-    sizes = text(sizes)
-    sources = "".join(
-        f'<source type="image/{text(fmt)}" srcset="{text(_srcset(by_format[fmt]))}" '
-        f'sizes="{sizes}">'
-        for fmt in ("avif", "webp")
-        if by_format.get(fmt)
-    )
-    return mark_safe(  # noqa: S308 - every value escaped
-        f'<picture>{sources}<img src="{text(default.url)}" srcset="{text(_srcset(fallback))}" '
-        f'sizes="{sizes}" width="{text(largest.width)}" height="{text(largest.height)}" '
-        f'alt="{alt_text}" loading="{loading}" decoding="async"{extra}></picture>'
-    )
+    if fallback:  # else renditions are not made yet: the (re-encoded) original, still sized
+        largest = fallback[-1]
+        context |= {
+            "sources": [
+                {"format": fmt, "srcset": _srcset(by_format[fmt])}
+                for fmt in ("avif", "webp")
+                if by_format.get(fmt)
+            ],
+            "default": next((r for r in fallback if r.width >= 800), largest),
+            "srcset": _srcset(fallback),
+            "largest": largest,
+        }
+    return context
+
+
+def _srcset(renditions):
+    return ", ".join(f"{r.url} {r.width}w" for r in renditions)
 
 
 @register.simple_tag

@@ -112,3 +112,9 @@ def dashboard(user, *, now=None):
         "overdue": overdue.count(),
         "overdue_rows": list(overdue[:ROWS]),
     }
+
+
+@register.filter
+def newsroom_when(moment):
+    """A time as the whole admin writes it: 'Sun 6 Dec, 07:44 UTC' in the newsroom's zone."""
+    return describe(moment, relative=False)

@@ -1,21 +1,15 @@
-"""Querysets compiled once and run with fresh values, and the article page read through them."""
+"""Querysets compiled once and run with fresh values (`articles.prepared`, used by search)."""
 
 from datetime import datetime, timedelta
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.urls import reverse, set_script_prefix
 from django.utils import timezone
 
-from articles.article_page import AUTHOR_COLUMNS, live_article
-from articles.models import Article, Byline, RelatedArticle, Section
-from articles.paths import reverse_path
+from articles.models import Article
 from articles.prepared import PreparedQuery
-from authors.models import Author
-from tests.factories import make_article, make_author, make_section, make_source
-
-from .public_helpers import make_picture
+from tests.factories import make_article
 
 BY_SLUG = PreparedQuery(
     lambda slug, at: (
@@ -73,127 +67,6 @@ def test_a_prepared_query_is_logged_as_sql_that_runs(db):
         assert [row[0] for row in cursor.fetchall()] == [story.pk]
 
 
-@pytest.fixture
-def story(db):
-    section = make_section("World", slug="world")
-    photo = make_picture("Portrait of Ana Lee")
-    ana = make_author("Ana Lee", photo=photo, job_title="Reporter")
-    tom = make_author("Tom Ruiz")
-    article = make_article(
-        headline="Harbour strike ends",
-        section=section,
-        lead_image=make_picture(),
-        tags=["Ports", "Strikes"],
-        sources=[make_source("Wire Agency")],
-    )
-    Byline.objects.create(article=article, author=tom, position=1, role=Byline.Role.WITH)
-    Byline.objects.create(article=article, author=ana, position=0)
-    return article
-
-
-def test_the_live_article_comes_with_its_section_image_and_bylines_in_order(story):
-    article, bylines, related, sections = live_article(story.slug)
-    assert article == story
-    assert article.body == story.body and article.publish_at == story.publish_at
-    assert article.section.name == "World"
-    assert article.lead_image.alt_text == story.lead_image.alt_text
-    assert article.lead_image.rendition_index == story.lead_image.rendition_index
-    assert [(b.author.name, b.role) for b in bylines] == [
-        ("Ana Lee", Byline.Role.WRITTEN_BY),
-        ("Tom Ruiz", Byline.Role.WITH),
-    ]
-    assert bylines[0].author.photo.alt_text == "Portrait of Ana Lee"
-    assert bylines[1].author.photo is None
-    assert list(article.bylines.all()) == bylines
-    parts = article.detail_parts()
-    assert [t.name for t in parts.tags] == ["Ports", "Strikes"]
-    assert [s.source.name for s in parts.sources] == ["Wire Agency"]
-    assert article.get_absolute_url() == story.get_absolute_url()
-    assert sections == list(Section.objects.all())  # the navigation, in its order
-
-
-def test_the_live_article_is_none_unless_readers_may_see_it(story):
-    assert live_article("no-such-story") is None
-    assert live_article(story.slug, at=story.publish_at - timedelta(seconds=1)) is None
-    assert live_article(story.slug, at=story.publish_at) is not None
-    Article.objects.filter(pk=story.pk).update(status=Article.Status.WITHDRAWN)
-    assert live_article(story.slug) is None
-
-
-def test_related_stories_are_picks_in_order_then_the_newest_sharing_a_tag(story):
-    now = timezone.now()
-    picked_second = make_article(headline="Picked second", publish_at=now - timedelta(days=3))
-    picked_first = make_article(headline="Picked first", publish_at=now - timedelta(days=4))
-    hidden_pick = make_article(headline="Picked, not live", status=Article.Status.DRAFT)
-    for position, other in enumerate([picked_first, picked_second, hidden_pick]):
-        RelatedArticle.objects.create(article=story, related=other, position=position)
-    make_article(headline="Older on ports", tags=["Ports"], publish_at=now - timedelta(days=2))
-    make_article(headline="Newer on strikes", tags=["Strikes"], publish_at=now - timedelta(hours=3))
-    make_article(headline="Newest, unrelated", tags=["Weather"])
-    make_article(headline="Picked first", tags=["Ports"])  # same headline, not the pick
-
-    _, _, related, _ = live_article(story.slug)
-    assert [a.headline for a in related] == [
-        "Picked first",
-        "Picked second",
-        "Picked first",
-        "Newer on strikes",
-    ]
-    assert related[0].pk == picked_first.pk and related[2].pk != picked_first.pk
-    assert all(a.section.name for a in related)
-
-
-def test_an_author_read_with_the_article_has_what_the_page_shows_and_defers_the_rest(story):
-    _, bylines, _, _ = live_article(story.slug)
-    stored = Author.objects.get(name="Ana Lee")
-    loaded = bylines[0].author
-    for column in AUTHOR_COLUMNS:
-        assert getattr(loaded, column) == getattr(stored, column), column
-    assert loaded.get_deferred_fields() == {
-        "user_id",
-        "public_email",
-        "website",
-        "active",
-        "created_at",
-        "modified_at",
-    }
-    photo = loaded.photo
-    assert (photo.alt_text, photo.rendition_index) == (
-        stored.photo.alt_text,
-        stored.photo.rendition_index,
-    )
-
-
-def test_addresses_reversed_once_match_django_and_follow_the_script_prefix(db):
-    args = {"section": "world", "year": "2026", "month": "03", "day": "01", "slug": "s"}
-    assert reverse_path("articles:detail", **args) == reverse("articles:detail", kwargs=args)
-    set_script_prefix("/news/")
-    try:
-        assert reverse_path("articles:detail", **args).startswith("/news/world/")
-    finally:
-        set_script_prefix("/")
-    assert reverse_path("articles:detail", **args).startswith("/world/")
-
-
-def test_related_stories_show_a_pick_sharing_a_tag_once_and_fill_up_with_the_newest(story):
-    now = timezone.now()
-    sharing = [
-        make_article(
-            headline=f"Ports {hours}h ago", tags=["Ports"], publish_at=now - timedelta(hours=hours)
-        )
-        for hours in (5, 2, 9, 3, 7, 4)
-    ]
-    RelatedArticle.objects.create(article=story, related=sharing[1], position=0)  # 2h ago
-
-    _, _, related, _ = live_article(story.slug)
-    assert [a.headline for a in related] == [
-        "Ports 2h ago",
-        "Ports 3h ago",
-        "Ports 4h ago",
-        "Ports 5h ago",
-    ]
-
-
 NEWEST_PAGE = PreparedQuery(
     lambda at, start, stop: (
         Article.objects.published(at=at).values("id").order_by("-publish_at", "-id")[start:stop]
@@ -233,22 +106,6 @@ def test_a_prepared_query_refuses_a_shape_that_is_not_a_whole_number(db):
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="prepared statements: PostgreSQL")
-def test_only_queries_asked_to_are_prepared_on_the_server(db):
-    make_article()
-    unprepared = PreparedQuery(
-        lambda at: Article.objects.published(at=at).values("id", "headline")[:3],
-        prepare=False,
-        at=datetime,
-    )
-    unprepared.rows(at=timezone.now())
-    BY_SLUG.rows(slug="x", at=timezone.now())
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT statement FROM pg_prepared_statements")
-        statements = [row[0] for row in cursor.fetchall()]
-    assert any('"headline", "articles_article"."publish_at"' in s for s in statements)
-    assert not any("LIMIT 3" in s for s in statements)
-
-
 def test_a_shape_may_leave_out_an_optional_parameter_and_use_it_in_another(db):
     query = PreparedQuery(
         lambda at, slug, by_slug: (

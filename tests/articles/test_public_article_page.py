@@ -9,7 +9,7 @@ from django.template.loader import render_to_string
 from django.test import RequestFactory
 
 from articles.models import ArticleSource, Byline, Correction, RelatedArticle
-from articles.views import article_context
+from articles.public.views import article_context
 from tests.factories import make_article, make_author, make_section, make_source
 
 from .public_helpers import json_ld, make_picture

@@ -3,8 +3,8 @@
 import pytest
 from django.utils.html import strip_tags
 
-from articles.bylines import byline_html, byline_text
 from articles.models import Byline
+from articles.public.bylines import byline_html, byline_text
 from tests.factories import make_article, make_author
 
 Role = Byline.Role

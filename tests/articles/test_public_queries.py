@@ -18,7 +18,9 @@ from .public_helpers import make_picture
 # Upper bounds per page type, for an anonymous reader (no session, no auth queries).
 BUDGET = {
     "home": 6,
-    "article": 2,  # the story with all its parts, then the stories sharing a tag (article_page)
+    # The story with its sources, corrections and tags; its bylines; the related stories an
+    # editor picked; the stories sharing a tag (`ArticleQuerySet.for_detail`).
+    "article": 4,
     "section": 5,
     "tag": 5,
     "author": 6,

@@ -4,6 +4,7 @@ from datetime import UTC, datetime
 
 import pytest
 import time_machine
+from django.test import Client
 
 from articles.models import ArticleRedirect
 from tests.factories import make_article, make_author, make_section, make_source
@@ -224,3 +225,52 @@ def test_a_renamed_sections_old_front_page_moves_permanently_to_the_new_one(
         section.save()
     assert client.get("/world/").status_code == 200
     assert client.get("/international/").status_code == 301
+
+
+def test_a_tag_author_or_source_known_only_from_unpublished_stories_is_not_found(client, db):
+    from articles.models import Article
+
+    make_article(
+        headline="Merger talks, still embargoed",
+        status=Article.Status.DRAFT,
+        tags=["Secret merger"],
+        authors=[make_author("Hidden Writer")],
+        sources=[make_source("Insider Letter")],
+    )
+    for url in [
+        "/tags/secret-merger/",
+        "/authors/hidden-writer/",
+        "/sources/insider-letter/",
+        "/feeds/tags/secret-merger/rss/",
+        "/feeds/authors/hidden-writer/atom/",
+    ]:
+        response = client.get(url)
+        assert response.status_code == 404, url
+        assert b"Secret merger" not in response.content, url
+
+
+PUBLIC_URLS = [
+    "/",
+    "/world/",
+    "/tags/weather/",
+    "/authors/ana-lee/",
+    "/sources/nikkei-asia/",
+    "/search/?q=harbour",
+    "/corrections/",
+    "/feeds/latest/rss/",
+    "/feeds/sections/world/atom/",
+    "/feeds/authors/ana-lee/rss/",
+    "/news-sitemap.xml",
+    "/sitemap.xml",
+    "/robots.txt",
+]
+
+
+@pytest.mark.parametrize("method", ["options", "trace", "post", "put", "delete", "patch"])
+def test_public_pages_refuse_methods_other_than_get_and_head_with_405(client, story, method):
+    strict = Client(enforce_csrf_checks=True)  # as a browser or a script meets the site
+    for url in [*PUBLIC_URLS, story.get_absolute_url()]:
+        response = getattr(strict, method)(url)
+        assert response.status_code == 405, (method, url)
+        assert response["Allow"] == "GET, HEAD", (method, url)
+        assert client.head(url).status_code == 200, url

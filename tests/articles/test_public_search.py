@@ -272,7 +272,7 @@ def test_the_last_page_of_a_full_pool_says_older_matches_need_the_dates(
 ):
     settings.NEWSROOM_PAGE_SIZE = 1
     monkeypatch.setattr("articles.search.SEARCH_POOL", 2)
-    monkeypatch.setattr("articles.views.SEARCH_POOL", 2)
+    monkeypatch.setattr("articles.public.views.SEARCH_POOL", 2)
     for hours in (1, 2, 3):
         make_article(
             headline=f"Glacier report {hours}", publish_at=timezone.now() - timedelta(hours=hours)

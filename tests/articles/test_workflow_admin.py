@@ -9,7 +9,7 @@ import time_machine
 from django.urls import reverse
 from django.utils import timezone
 
-from articles import workflow
+from articles import revisions, workflow
 from articles.models import Article, EditingSession, Revision
 from tests.articles.admin_forms import change_url, post_data, transition_url
 from tests.factories import make_article, make_source, make_user
@@ -122,6 +122,7 @@ def test_returned_to_writer_lists_drafts_whose_last_step_was_a_return(client, jo
 def test_a_stale_save_is_refused_naming_who_saved_and_both_texts_survive(client, editor):
     other = make_user("Editor", username="priya", first_name="Priya", last_name="Nair")
     article = make_article(headline="Original headline", body="<p>Original body.</p>")
+    revisions.store(article, by=other)  # what both forms start from
     client.force_login(editor)
     opened = client.get(change_url(article))
     mine = post_data(opened, headline="My headline", body="<p>My careful rewrite.</p>")
@@ -146,11 +147,110 @@ def test_a_stale_save_is_refused_naming_who_saved_and_both_texts_survive(client,
     assert article.headline == "Original headline"
     assert "Priya's new body." in article.body
 
-    # Having seen the conflict, saving again goes through (based on the current version).
-    again = {**mine, "base_version": response.context["workflow"]["base_version"]}
-    assert client.post(change_url(article), again).status_code == 302
+    # Saving again without choosing is refused again: we both changed the body, and it is
+    # shown side by side. Nothing of Priya's is lost.
+    again = {**mine, **resubmitted(response)}
+    response = client.post(change_url(article), again)
+    assert response.status_code == 200
+    assert "you and Priya Nair both changed “Body”" in response.text
+    sides = response.context["workflow"]["conflict"]["side_by_side"]
+    assert [side["name"] for side in sides] == ["body"]
+    assert "Priya" in str(sides[0]["theirs"]) and "careful rewrite" in str(sides[0]["mine"])
+    article.refresh_from_db()
+    assert "Priya's new body." in article.body
+
+    # Choosing mine for the body saves: my headline and my body.
+    response = client.post(
+        change_url(article), {**mine, **resubmitted(response), "resolve_body": "mine"}
+    )
+    assert response.status_code == 302
     article.refresh_from_db()
     assert article.headline == "My headline"
+    assert "My careful rewrite." in article.body
+
+
+def resubmitted(response):
+    """The hidden versions a refused form carries into the next save, as the browser posts them."""
+    context = response.context["workflow"]
+    return {"base_version": context["base_version"], "seen_version": context["seen_version"]}
+
+
+def test_saving_again_after_a_refusal_keeps_the_other_editors_change(client, editor):
+    """Tom saves a new standfirst; Lena's form, opened before, changes headline and body. Her
+    first save is refused; her second, made without touching the standfirst, carries Tom's
+    standfirst forward instead of emptying it."""
+    lena = make_user("Editor", username="lena", first_name="Lena", last_name="Vogel")
+    article = make_article(headline="Old headline", dek="", body="<p>Old body.</p>")
+    client.force_login(editor)
+    # Tom's first save stores the revision both forms start from.
+    assert (
+        client.post(change_url(article), post_data(client.get(change_url(article)))).status_code
+        == 302
+    )
+    toms_form = post_data(client.get(change_url(article)), dek="Tom's standfirst.")
+    client.force_login(lena)
+    lenas_form = post_data(
+        client.get(change_url(article)), headline="Lena's headline", body="<p>Lena's body.</p>"
+    )
+    client.force_login(editor)
+    assert client.post(change_url(article), toms_form).status_code == 302
+
+    client.force_login(lena)
+    refused = client.post(change_url(article), lenas_form)
+    assert refused.status_code == 200
+    assert "Your changes were NOT saved" in refused.text
+    assert refused.context["workflow"]["conflict"]["side_by_side"] == []
+
+    saved = client.post(change_url(article), {**lenas_form, **resubmitted(refused)}, follow=True)
+    assert saved.redirect_chain
+    article.refresh_from_db()
+    assert article.dek == "Tom's standfirst."
+    assert article.headline == "Lena's headline"
+    assert "Lena's body." in article.body
+    told = " ".join(str(m) for m in saved.context["messages"])
+    assert "Saved together with Tom Ruiz’s changes" in told and "standfirst" in told.lower()
+
+
+def test_a_save_made_after_the_refusal_is_shown_before_anything_is_merged(client, editor):
+    """A third save between the refusal and saving again is refused too: nothing merges
+    with changes the person has not seen."""
+    article = make_article(headline="Old headline", dek="Old standfirst.")
+    client.force_login(editor)
+    assert (
+        client.post(change_url(article), post_data(client.get(change_url(article)))).status_code
+        == 302
+    )
+    mine = post_data(client.get(change_url(article)), headline="My headline")
+    client.post(change_url(article), post_data(client.get(change_url(article)), dek="Second."))
+    refused = client.post(change_url(article), mine)
+    client.post(change_url(article), post_data(client.get(change_url(article)), dek="Third."))
+    again = client.post(change_url(article), {**mine, **resubmitted(refused)})
+    assert again.status_code == 200
+    assert "Your changes were NOT saved" in again.text
+    article.refresh_from_db()
+    assert (article.headline, article.dek) == ("Old headline", "Third.")
+
+
+def test_a_form_whose_starting_version_is_unknown_merges_nothing_by_guess(client, editor):
+    """No revision records what the form showed (an article older than revisions): every
+    field that differs must be chosen, not guessed."""
+    article = make_article(headline="Old headline", dek="Old standfirst.")
+    client.force_login(editor)
+    mine = post_data(client.get(change_url(article)), headline="My headline")
+    article.dek = "Their standfirst."
+    article.version += 1
+    article.save()
+    refused = client.post(change_url(article), mine)
+    again = client.post(change_url(article), {**mine, **resubmitted(refused)})
+    assert again.status_code == 200
+    names = [side["name"] for side in again.context["workflow"]["conflict"]["side_by_side"]]
+    assert names == ["headline", "dek"] or set(names) == {"headline", "dek"}
+    article.refresh_from_db()
+    assert article.dek == "Their standfirst."
+
+
+def editing_url(article):
+    return reverse("admin:articles_article_editing", args=[article.pk])
 
 
 def test_the_form_shows_who_else_is_editing_the_article(client, journalist, editor):
@@ -158,14 +258,50 @@ def test_the_form_shows_who_else_is_editing_the_article(client, journalist, edit
     with time_machine.travel(datetime(2026, 6, 16, 8, 4, tzinfo=UTC)):
         client.force_login(journalist)
         client.get(change_url(article))
-    with time_machine.travel(datetime(2026, 6, 16, 8, 10, tzinfo=UTC)):
+    with time_machine.travel(datetime(2026, 6, 16, 8, 6, tzinfo=UTC)):
         client.force_login(editor)
         response = client.get(change_url(article))
     assert "Ana Lee is editing this article (since 10:04)." in response.text
     assert EditingSession.objects.filter(article=article).count() == 2
-    with time_machine.travel(datetime(2026, 6, 16, 9, 30, tzinfo=UTC)):
+
+
+def test_an_open_form_stays_announced_by_its_heartbeat(client, journalist, editor):
+    article = make_article(status=Status.DRAFT, created_by=journalist)
+    client.force_login(journalist)
+    with time_machine.travel(datetime(2026, 6, 16, 8, 4, tzinfo=UTC)):
+        client.get(change_url(article))
+    for minute in range(5, 30):
+        with time_machine.travel(datetime(2026, 6, 16, 8, minute, tzinfo=UTC)):
+            assert client.post(editing_url(article)).status_code == 204
+    client.force_login(editor)
+    with time_machine.travel(datetime(2026, 6, 16, 8, 30, tzinfo=UTC)):
+        response = client.get(change_url(article))
+    assert "Ana Lee is editing this article (since 10:04)." in response.text
+
+
+def test_a_form_closed_without_a_word_stops_being_announced_within_minutes(
+    client, journalist, editor
+):
+    """Tom's page crashed or lost its connection: no goodbye, no more heartbeats. The banner
+    goes a few minutes later, not a quarter of an hour."""
+    article = make_article(status=Status.DRAFT, created_by=journalist)
+    with time_machine.travel(datetime(2026, 6, 16, 8, 4, tzinfo=UTC)):
+        client.force_login(journalist)
+        client.get(change_url(article))
+    with time_machine.travel(datetime(2026, 6, 16, 8, 9, tzinfo=UTC)):
+        client.force_login(editor)
         response = client.get(change_url(article))
     assert "is editing this article" not in response.text
+
+
+def test_leaving_the_page_ends_the_banner_at_once(client, journalist, editor):
+    article = make_article(status=Status.DRAFT, created_by=journalist)
+    client.force_login(journalist)
+    client.get(change_url(article))
+    assert client.get(editing_url(article)).status_code == 405
+    assert client.post(editing_url(article), {"left": "1"}).status_code == 204
+    client.force_login(editor)
+    assert "is editing this article" not in client.get(change_url(article)).text
 
 
 def test_every_save_stores_a_revision_with_bylines_tags_and_sources(client, journalist):
@@ -256,3 +392,49 @@ def test_each_submission_moves_the_story_to_the_back_of_the_review_queue(journal
         workflow.submit(article, by=journalist)
     article.refresh_from_db()
     assert article.submitted_at == again
+
+
+def test_internal_notes_write_times_as_the_rest_of_the_admin(client, editor):
+    from articles.models import InternalNote
+
+    article = make_article()
+    with time_machine.travel(datetime(2026, 6, 16, 8, 7, tzinfo=UTC)):
+        InternalNote.objects.create(article=article, author=editor, text="Check the name.")
+        client.force_login(editor)
+        page = client.get(change_url(article)).text
+    notes = page[page.index('id="internal_notes-group"') :]
+    notes = notes[: notes.index("</fieldset>")]
+    assert "Tue 16 Jun, 10:07 CEST" in notes
+    # The empty row for a new note has no time yet, and no time in another style anywhere.
+    assert "a.m." not in notes and "p.m." not in notes
+    assert "16 Jun 2026" not in notes
+
+
+def test_history_names_steps_in_the_workflows_words(client, journalist, editor):
+    article = make_article(status=Status.DRAFT, created_by=journalist, section=None)
+    from articles.models import Section
+
+    article.section = Section.objects.create(name="World", slug="world")
+    article.save()
+    workflow.submit(article, by=journalist)
+    workflow.return_to_writer(article, by=editor, note="Shorter.")
+    workflow.submit(article, by=journalist)
+    workflow.publish(article, by=editor, at=timezone.now() + timedelta(hours=3))
+    client.force_login(editor)
+    history = client.get(reverse("admin:articles_article_history", args=[article.pk])).text
+    form = client.get(change_url(article)).text
+    for page in (history, form):
+        assert "Returned to writer" in page and "Scheduled" in page
+        assert "In review → Draft" not in page and "In review → Published" not in page
+    assert "Submitted for review" in history
+
+
+def test_a_story_one_may_only_read_shows_its_body_as_text_not_html_source(client, journalist):
+    other = make_user("Journalist", username="maya", first_name="Maya", last_name="Okafor")
+    article = make_article(
+        status=Status.IN_REVIEW, created_by=other, body="<p>Dock workers <em>resumed</em>.</p>"
+    )
+    client.force_login(journalist)
+    page = client.get(change_url(article)).text
+    assert "&lt;p&gt;" not in page
+    assert '<div class="newsroom-body-read"><p>Dock workers <em>resumed</em>.</p></div>' in page

@@ -51,3 +51,38 @@ def test_times_are_shown_with_the_zone_abbreviation_and_distance():
     assert describe(datetime(2026, 12, 1, 8, 0, tzinfo=UTC), now=now, relative=False) == (
         "Tue 1 Dec, 09:00 CET"
     )
+
+
+@pytest.mark.django_db
+def test_the_schedule_form_speaks_one_format_the_one_its_shortcuts_fill(client):
+    """en-gb: Today fills 06/12/2026 and Now 07:49:42; the help, a stored value and the
+    errors all say the same, never "YYYY-MM-DD"."""
+    from django.utils import formats, translation
+
+    from tests.articles.admin_forms import transition_url
+    from tests.factories import make_article, make_user
+
+    with translation.override("en-gb"):
+        assert formats.get_format("DATE_INPUT_FORMATS")[0] == "%d/%m/%Y"  # Today's fill
+        assert formats.get_format("TIME_INPUT_FORMATS")[0] == "%H:%M:%S"  # Now's fill
+        form = TransitionForm(
+            {"at_0": "2026-13-45", "at_1": "9 o'clock", "note": ""}, action="schedule"
+        )
+        errors = str(form.errors["at"])
+        assert "Enter the date as DD/MM/YYYY." in errors
+        assert "YYYY-MM-DD" not in errors
+        assert "DD/MM/YYYY and HH:MM:SS" in str(form.fields["at"].help_text)
+        shown = TransitionForm(
+            initial={"at": datetime(2026, 6, 16, 7, 0, tzinfo=UTC)}, action="schedule"
+        )
+        assert 'value="16/06/2026"' in str(shown["at"]) and 'value="09:00:00"' in str(shown["at"])
+        time_only = TransitionForm({"at_0": "16/06/2026", "at_1": "9h"}, action="schedule")
+        assert "Enter the time as HH:MM:SS (24-hour clock)." in str(time_only.errors["at"])
+        typed = TransitionForm({"at_0": "16/06/2026", "at_1": "09:00"}, action="schedule")
+        assert typed.is_valid(), typed.errors
+        assert typed.cleaned_data["at"] == datetime(2026, 6, 16, 7, 0, tzinfo=UTC)
+
+    editor = make_user("Editor", username="tom")
+    client.force_login(editor)
+    page = client.get(transition_url(make_article(status="in_review"), "schedule"))
+    assert "DD/MM/YYYY and HH:MM:SS, in the newsroom" in page.text

@@ -93,7 +93,7 @@ def failing_middleware(get_response):  # replaced in the test above
 @pytest.mark.django_db
 def test_other_server_errors_are_still_plain_500s_not_outage_pages():
     client = Client(raise_request_exception=False)
-    with mock.patch("articles.views.render", side_effect=RuntimeError("a bug")):
+    with mock.patch("articles.public.views.render", side_effect=RuntimeError("a bug")):
         response = client.get("/")
     assert response.status_code == 500
     assert "Retry-After" not in response.headers

@@ -438,7 +438,7 @@ def test_an_editor_reaches_every_admin_url_for_any_article(newsroom):
             if perms is not None:
                 may = any(editor.has_perm(p) for p in perms)
                 assert response.status_code == (200 if may else 403), url
-            elif url.endswith(("/restore/", "/reset-feed/")):
+            elif url.endswith(("/restore/", "/reset-feed/", "/editing/")):
                 assert response.status_code == 405, url  # POST only
             elif url.endswith(f"/articles/article/{newsroom[which].pk}/delete/"):
                 # Deleting is for those granted it; a story readers have seen is withdrawn,

@@ -23,3 +23,57 @@ document.addEventListener("DOMContentLoaded", () => {
   body.addEventListener("input", update);
   body.addEventListener("keyup", update);
 });
+
+// "X is editing this article": say every minute that this form is still open, and say
+// goodbye when the page is left, so the banner others see ends with the page, not minutes later.
+document.addEventListener("DOMContentLoaded", () => {
+  const presence = document.getElementById("nr-presence");
+  const form = presence && presence.closest("form");
+  if (!form) return;
+  const say = (left) => {
+    const body = new FormData();
+    body.append("csrfmiddlewaretoken", form.elements.csrfmiddlewaretoken.value);
+    if (left) body.append("left", "1");
+    return body;
+  };
+  const beat = () =>
+    fetch(presence.dataset.url, { method: "POST", body: say(false), credentials: "same-origin" })
+      .catch(() => {});
+  let saving = false;
+  // Saving ends (or renews) the session on the server; a goodbye racing the reload would undo it.
+  form.addEventListener("submit", () => { saving = true; });
+  window.addEventListener("pagehide", () => {
+    if (!saving) navigator.sendBeacon(presence.dataset.url, say(true));
+  });
+  window.addEventListener("pageshow", (event) => {
+    saving = false;
+    if (event.persisted) beat();  // back from the page cache: open again
+  });
+  beat();
+  setInterval(beat, Number(presence.dataset.seconds || 60) * 1000);
+});
+
+// A text with a limit (the headline) shows its length while the journalist types. Over the
+// limit the count says by how much and the browser keeps the form until it is shortened;
+// nothing is cut (no maxlength: a pasted headline stays whole).
+document.addEventListener("DOMContentLoaded", () => {
+  for (const field of document.querySelectorAll("textarea[data-max-length]")) {
+    const counter = document.getElementById(`${field.id}_length`);
+    if (!counter) continue;
+    const max = Number(field.dataset.maxLength);
+    const fill = (template, values) =>
+      template.replace(/\{(\w+)\}/g, (match, key) => (key in values ? values[key] : match));
+    const update = () => {
+      // Counted as the server counts: runs of spaces are one space, in characters, not units.
+      const length = [...field.value.trim().split(/\s+/).join(" ")].length;
+      const over = length - max;
+      counter.textContent = fill(counter.dataset.template, { length, max });
+      counter.classList.toggle("nr-over", over > 0);
+      const message = over > 0 ? fill(field.dataset.over, { length, max, over }) : "";
+      if (over > 0) counter.textContent += ` — ${message}`;
+      field.setCustomValidity(message);
+    };
+    field.addEventListener("input", update);
+    update();
+  }
+});

@@ -2,25 +2,20 @@
 
 Built from an article's bylines (prefetched with their authors), in the order of `Byline.Role`,
 each role's people in their byline order. The same phrase serves the article page and listings
-(names linked to author pages) and feeds (plain text).
+(`includes/byline.html`, names linked to author pages) and feeds (plain text, `byline_text`).
 """
 
-import functools
+from django.template.loader import render_to_string
+from django.utils.translation import gettext
 
-from django.utils.safestring import mark_safe
-from django.utils.translation import get_language, gettext
-
-from .markup import text
-from .models import Byline
+from ..models import Byline
 
 Role = Byline.Role
 ROLE_ORDER = tuple(Role.values)
 
 
-@functools.cache
-def _words(language):
+def _words():
     # Each role's phrase takes the names already joined; "with" continues the "By ..." clause.
-    # Remembered per language: a listing asks for them once per card.
     return {
         "roles": {
             Role.WRITTEN_BY: gettext("By %(names)s"),
@@ -33,20 +28,6 @@ def _words(language):
         "and": gettext("%(first)s and %(last)s"),
         "comma": gettext(", "),
         "semicolon": gettext("; "),
-    }
-
-
-def join_names(names, escape=str):
-    """ "A", "A and B", "A, B and C" (the words between them passed through ``escape``)."""
-    names = list(names)
-    if not names:
-        return ""
-    if len(names) == 1:
-        return names[0]
-    words = _words(get_language())
-    return escape(words["and"]) % {
-        "first": escape(words["comma"]).join(names[:-1]),
-        "last": names[-1],
     }
 
 
@@ -69,29 +50,47 @@ def credited_authors(bylines):
     return seen
 
 
-def _phrase(bylines, render_name, escape):
-    words = _words(get_language())
+def byline_context(bylines):
+    """What `includes/byline.html` draws: the phrase's clauses (joined by "; "), each made of
+    parts (joined by a space: "By A with B"), each part the words around a role's names."""
+    words = _words()
     clauses = []
     for role, authors in authors_by_role(bylines):
-        template = escape(words["roles"][role])
-        clause = template % {"names": join_names((render_name(a) for a in authors), escape)}
+        before, _, after = words["roles"][role].partition("%(names)s")
+        part = {"before": before, "authors": authors, "after": after}
         if role == Role.WITH and clauses and clauses[-1][0] == Role.WRITTEN_BY:
-            clauses[-1] = (Role.WRITTEN_BY, f"{clauses[-1][1]} {clause}")
+            clauses[-1][1].append(part)
         else:
-            clauses.append((role, clause))
-    phrase = escape(words["semicolon"]).join(clause for _, clause in clauses)
-    return phrase[:1].upper() + phrase[1:]
-
-
-def byline_text(bylines):
-    """The phrase as plain text, for feeds and meta tags."""
-    return _phrase(bylines, render_name=lambda author: author.name, escape=str)
+            clauses.append((role, [part]))
+    clauses = [parts for _role, parts in clauses]
+    if clauses:  # the phrase starts with a capital: "Photos by …"
+        first = clauses[0][0]
+        first["before"] = first["before"][:1].upper() + first["before"][1:]
+    between = words["and"].partition("%(first)s")[2].partition("%(last)s")[0]
+    return {
+        "clauses": clauses,
+        "and": between,
+        "comma": words["comma"],
+        "semicolon": words["semicolon"],
+    }
 
 
 def byline_html(bylines):
     """The phrase with each name linking to the author's page."""
+    return render_to_string("includes/byline.html", byline_context(bylines))
 
-    def link(author):
-        return f'<a href="{text(author.get_absolute_url())}" rel="author">{text(author.name)}</a>'
 
-    return mark_safe(_phrase(bylines, render_name=link, escape=text))  # noqa: S308 - every part escaped above
+def byline_text(bylines):
+    """The phrase as plain text, for feeds and meta tags."""
+    context = byline_context(bylines)
+    clauses = []
+    for parts in context["clauses"]:
+        written = []
+        for part in parts:
+            names = [author.name for author in part["authors"]]
+            joined = names[-1]
+            if len(names) > 1:
+                joined = context["comma"].join(names[:-1]) + context["and"] + names[-1]
+            written.append(part["before"] + joined + part["after"])
+        clauses.append(" ".join(written))
+    return context["semicolon"].join(clauses)

@@ -7,9 +7,9 @@ from django.conf import settings
 from django.templatetags.static import static
 from django.utils.html import strip_tags
 
+from ..models import Correction
 from . import social_card
 from .bylines import credited_authors
-from .models import Correction
 
 
 def absolute(url):

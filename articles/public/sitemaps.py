@@ -17,8 +17,8 @@ from taggit.models import Tag
 
 from authors.models import Author
 
+from ..models import Article, ArticleSource, Byline, Correction, Section, Source
 from . import jsonld
-from .models import Article, ArticleSource, Byline, Correction, Section, Source
 
 
 class _SiteUrl:

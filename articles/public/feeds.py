@@ -1,4 +1,5 @@
-"""RSS 2.0 and Atom feeds: the latest stories, and one per section, tag and author.
+"""RSS 2.0 and Atom feeds: the latest stories, and one per section and tag (an author's are
+`authors.feeds`).
 
 Each item lists every credited person (Atom <author>, RSS <dc:creator>), the section and tags
 as categories, the lead image as an enclosure, and first-published / updated times. Views
@@ -10,21 +11,20 @@ import mimetypes
 
 from django.conf import settings
 from django.contrib.syndication.views import Feed
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed, Enclosure, Rss201rev2Feed
 from django.utils.html import strip_tags
 from django.utils.translation import gettext
-from django.utils.xmlutils import SimplerXMLGenerator
 from django.views.decorators.http import conditional_page
 from taggit.models import Tag
 
-from authors.models import Author
-
+from ..caching import FEEDS, add_cache_keys, section_key, tag_key
+from ..models import Section
 from . import jsonld, listings
 from .bylines import byline_text, credited_authors
-from .caching import FEEDS, add_cache_keys, author_key, section_key, tag_key
-from .models import Section
+from .views import reader_page
 
 FEED_LENGTH = 30
 
@@ -43,21 +43,6 @@ class LastEditMixin:
         buffer = io.StringIO()
         super().write(buffer, encoding)
         outfile.write(buffer.getvalue())
-
-    def write_items(self, handler):
-        # A story's item is written once per process and format, and kept with the story's
-        # values (`LatestFeed.story`): the same item serves every feed listing that story.
-        for item in self.items:
-            written = item["written"]
-            xml = written.get(type(self))
-            if xml is None:
-                buffer = io.StringIO()
-                item_handler = SimplerXMLGenerator(buffer, "utf-8", short_empty_elements=True)
-                item_handler.startElement(self.item_element, self.item_attributes(item))
-                self.add_item_elements(item_handler, item)
-                item_handler.endElement(self.item_element)
-                xml = written[type(self)] = buffer.getvalue()
-            handler.ignorableWhitespace(xml)  # written as it is: it is XML already
 
 
 class NewsRssFeed(LastEditMixin, Rss201rev2Feed):
@@ -102,12 +87,12 @@ class LatestFeed(Feed):
     def author_name(self, obj=None):
         return settings.NEWSROOM_SITE["publisher"]
 
-    url_name = "latest"
+    url_name = "articles:latest"  # with "_rss" or "_atom"
     kind = "rss"
 
     def feed_url(self, obj=None):
         kwargs = {"slug": obj.slug} if obj is not None else {}
-        return jsonld.absolute(reverse(f"articles:{self.url_name}_{self.kind}", kwargs=kwargs))
+        return jsonld.absolute(reverse(f"{self.url_name}_{self.kind}", kwargs=kwargs))
 
     def feed_copyright(self, obj=None):
         return settings.NEWSROOM_SITE["publisher"]
@@ -122,10 +107,11 @@ class LatestFeed(Feed):
         return self.stories(obj)[0:FEED_LENGTH]
 
     def story(self, item):
-        """Everything the feed says of one story. Worked out once per process for a story kept
-        by `listings.stories_from` (and kept on it, as its card is: `listings.drawn`): every
-        feed listing it asks for the same values."""
-        return listings.drawn(item, "feed", lambda: self.work_out(item))
+        """Everything the feed says of one story, worked out once per item and request (each
+        `item_*` hook asks for part of it)."""
+        if not hasattr(item, "feed_values"):
+            item.feed_values = self.work_out(item)
+        return item.feed_values
 
     def work_out(self, item):
         url = jsonld.absolute(item.get_absolute_url())
@@ -150,7 +136,6 @@ class LatestFeed(Feed):
                 ],
                 "byline": byline_text(bylines),
                 "edited": item.modified_at,
-                "written": {},  # the item's XML, by feed format (`LastEditMixin.write_items`)
             },
         }
 
@@ -202,7 +187,7 @@ class LatestFeed(Feed):
 
 
 class SectionFeed(LatestFeed):
-    url_name = "section"
+    url_name = "articles:section"
 
     def get_object(self, request, slug):
         return get_object_or_404(Section, slug=slug)
@@ -216,14 +201,17 @@ class SectionFeed(LatestFeed):
         }
 
     def stories(self, obj):
-        return listings.section_feed_items(obj.pk)
+        return listings.section_feed_items(obj)
 
 
 class TagFeed(LatestFeed):
-    url_name = "tag"
+    url_name = "articles:tag"
 
     def get_object(self, request, slug):
-        return get_object_or_404(Tag, slug=slug)
+        tag = get_object_or_404(Tag, slug=slug)
+        if not listings.tagged(listings.live(), tag).exists():
+            raise Http404("No such tag.")  # known only from stories readers cannot see
+        return tag
 
     def link(self, obj=None):
         return jsonld.absolute(reverse("articles:tag", kwargs={"slug": obj.slug}))
@@ -235,26 +223,10 @@ class TagFeed(LatestFeed):
         return gettext("Stories tagged “%(tag)s”.") % {"tag": strip_tags(obj.name)}
 
     def stories(self, obj):
-        return listings.tag_feed_items(obj.pk)
+        return listings.tag_feed_items(obj)
 
 
-class AuthorFeed(LatestFeed):
-    url_name = "author"
-
-    def get_object(self, request, slug):
-        return get_object_or_404(Author, slug=slug)
-
-    def title(self, obj=None):
-        return f"{strip_tags(obj.name)} · {settings.NEWSROOM_SITE['name']}"
-
-    def description(self, obj=None):
-        return gettext("Stories by %(author)s.") % {"author": strip_tags(obj.name)}
-
-    def stories(self, obj):
-        return listings.author_feed_items(obj.pk)
-
-
-def _atom(feed_class):
+def atom_of(feed_class):
     return type(
         f"Atom{feed_class.__name__}", (feed_class,), {"feed_type": NewsAtomFeed, "kind": "atom"}
     )
@@ -268,6 +240,7 @@ def feed_view(feed_class, key=None):
     """
     feed = feed_class()
 
+    @reader_page
     @conditional_page
     def view(request, **kwargs):
         response = feed(request, **kwargs)
@@ -288,15 +261,9 @@ def _tag_key(slug):
     return tag_key(Tag.objects.filter(slug=slug).values_list("pk", flat=True).first())
 
 
-def _author_key(slug):
-    return author_key(Author.objects.filter(slug=slug).values_list("pk", flat=True).first())
-
-
 latest_rss = feed_view(LatestFeed)
-latest_atom = feed_view(_atom(LatestFeed))
+latest_atom = feed_view(atom_of(LatestFeed))
 section_rss = feed_view(SectionFeed, _section_key)
-section_atom = feed_view(_atom(SectionFeed), _section_key)
+section_atom = feed_view(atom_of(SectionFeed), _section_key)
 tag_rss = feed_view(TagFeed, _tag_key)
-tag_atom = feed_view(_atom(TagFeed), _tag_key)
-author_rss = feed_view(AuthorFeed, _author_key)
-author_atom = feed_view(_atom(AuthorFeed), _author_key)
+tag_atom = feed_view(atom_of(TagFeed), _tag_key)
