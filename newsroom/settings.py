@@ -99,6 +99,7 @@ INSTALLED_APPS = [
     "authors",
     "articles",
     "wordpress",
+    "ingest",
 ]
 
 MIDDLEWARE = [
@@ -118,6 +119,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Agency updates and withdrawals shown on the stories made from their copy.
+    "ingest.middleware.AgencyNoticeMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     # Permissions-Policy, and the admin's own CSP (before the site-wide one is added).
@@ -207,6 +210,13 @@ else:
 
 # Tasks (side effects after commit: cache purges, e-mails) -----------------------------------
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
+# Wire and partner ingest (the `ingest` app) --------------------------------------------------
+INGEST_MAX_BYTES = _env_int("INGEST_MAX_BYTES", 20 * 1024 * 1024)  # one delivery
+INGEST_MAX_ITEM_BYTES = _env_int("INGEST_MAX_ITEM_BYTES", 1024 * 1024)  # one item's body
+INGEST_MAX_RAW_BYTES = _env_int("INGEST_MAX_RAW_BYTES", 256 * 1024)  # original kept per item
+INGEST_RETENTION_DAYS = _env_int("INGEST_RETENTION_DAYS", 30)  # unused items, then deleted
+INGEST_POLL_TIMEOUT = _env_int("INGEST_POLL_TIMEOUT", 20)  # seconds per request
 
 # Auth -----------------------------------------------------------------------------------------
 AUTHENTICATION_BACKENDS = [

@@ -36,6 +36,7 @@ urlpatterns = [
     ),
     path("", include("authors.urls")),
     path("preview/", include("articles.preview_urls")),
+    path("ingest/", include("ingest.urls")),
     path("", include("articles.urls")),
 ]
 
