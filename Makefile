@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 HOST ?= 127.0.0.1
 
-.PHONY: run serve install install-dev test lint format bench check-python clean
+.PHONY: run serve install install-dev test lint format bench bench-import faults bench-ingest check-python clean
 
 check-python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 12) else "Newsroom needs Python 3.12 or newer; found " + sys.version.split()[0] + ". Set PYTHON=python3.12.")'
@@ -26,7 +26,8 @@ install-dev: $(VENV)/.dev
 # Install, migrate, load the demo newsroom, then serve it with the task worker beside it, as
 # readers will see it: DEBUG off (the styled 404 and 410 pages, static files through WhiteNoise,
 # media served) with a secret generated once into an ignored file; `DEBUG=1 make run` for
-# Django's debug pages. E-mails show as one line each ("mail to ...: subject").
+# Django's debug pages. E-mails show as one line each ("mail to ...: subject"). The worker is
+# restarted if it ever exits (it waits out database outages by itself).
 LOCAL_SECRET := .local-secret-key
 RUN_ENV = DEBUG=$${DEBUG:-0} SECRET_KEY="$${SECRET_KEY:-$$(cat $(LOCAL_SECRET))}" \
 	SITE_URL=$${SITE_URL:-http://$(HOST):$(PORT)} ALLOWED_HOSTS=$${ALLOWED_HOSTS:-$(HOST),localhost} \
@@ -43,7 +44,7 @@ run: install $(LOCAL_SECRET)
 	@$(RUN_ENV) $(PY) manage.py load_demo
 	@echo "Serving on http://$(HOST):$(PORT)/  (admin: http://$(HOST):$(PORT)/admin/)  Ctrl-C stops."
 	@$(RUN_ENV) bash -c 'trap "kill 0" EXIT INT TERM; \
-		$(PY) manage.py db_worker --interval 1 & \
+		while :; do $(PY) manage.py run_worker --interval 1; echo "Task worker exited; restarting it." >&2; sleep 1; done & \
 		$(PY) manage.py runserver --noreload $(HOST):$(PORT)'
 
 # The browser tests (tests/browser, marked `browser`) drive Debian's Chromium; without it they
@@ -77,7 +78,23 @@ format: install-dev
 clean:
 	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache
 
+# Faults on purpose against a throwaway PostgreSQL and Redis: the worker through outages,
+# side effects with the worker killed at random. FAULTS_ARGS=--quick shortens the long outages.
+faults: install
+	$(PY) bench/faults.py $(FAULTS_ARGS)
+	@if [ -f bench/faults_cache.py ]; then $(PY) bench/faults_cache.py; fi
+
 # The public pages against the framework floor, uncached and cached (PostgreSQL, Redis, wrk).
 # BENCH_COUNT=10000 articles by default; see bench/README.md for the other knobs.
 bench: install
 	$(PY) bench/run.py
+
+# Import a generated WordPress export (20,000 posts) on PostgreSQL, then again unchanged;
+# BENCH_IMPORT_BIG=1 adds a 1 GB export for the memory ceiling. See bench/README.md.
+bench-import: install
+	$(PY) bench/import_wordpress.py
+
+# The wire desk's numbers: 10,000 ninjs files, the desk at 100,000 items, polling 50 sources.
+# BENCH_INGEST_DATABASE_URL picks the database (default: a fresh SQLite file).
+bench-ingest: install
+	$(PY) bench/ingest.py

@@ -391,7 +391,7 @@ class ArticleWorkflowAdminMixin:
             and obj.publish_at
         ):
             # A changed embargo moves a not-yet-live story's first publication with it.
-            obj.first_published_at = workflow.go_live_at(obj)
+            obj.first_published_at = obj.go_live_at
         super().save_model(request, obj, form, change)
         if form.carried:
             messages.info(

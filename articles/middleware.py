@@ -4,6 +4,9 @@ A news site's database can restart, fail over or run out of connections. Then ev
 answers at once with "back in a moment" and a `Retry-After`, instead of a 500 or a hanging
 worker; `/healthz` says the same to the load balancer. Nothing is kept between requests, so
 the next request after the database returns connects again and the site recovers by itself.
+
+An editor whose admin form was sent during the outage gets their text back instead, in a
+form that sends it again as it was (`save_not_done_response`): nothing they typed is lost.
 """
 
 import ipaddress
@@ -19,6 +22,7 @@ from django.dispatch import receiver
 from django.http import HttpResponse
 from django.template import loader
 from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -47,6 +51,45 @@ def database_unavailable_response(request=None):
     return response
 
 
+def save_not_done_response(request):
+    """An admin form sent while the database was away: the same 503, with the editor's
+    text kept in a form that sends everything back as it was sent ("Save again")."""
+    hidden, texts, dropped = [], [], False
+    for name, values in request.POST.lists():
+        if "password" in name.lower():
+            dropped = True
+            continue
+        for value in values:
+            if _is_prose(value):
+                texts.append((name, _label(name), value))
+            else:
+                hidden.append((name, value))
+    files = sorted({f.name for f in request.FILES.values()})
+    html = loader.get_template("admin/save_not_done.html").render(
+        {
+            "site": settings.NEWSROOM_SITE,
+            "title": _("Not saved"),
+            "action": request.path,
+            "hidden": hidden,
+            "texts": texts,
+            "dropped": dropped,
+            "files": files,
+            "files_list": ", ".join(files),
+            "LANGUAGE_CODE": get_language(),
+        }
+    )
+    response = HttpResponse(html, status=503)
+    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def outage_response(request):
+    if _is_admin_form(request):
+        return save_not_done_response(request)
+    return database_unavailable_response(request)
+
+
 class DatabaseUnavailableMiddleware:
     """Turns a database that cannot be reached into the 503 page.
 
@@ -62,13 +105,13 @@ class DatabaseUnavailableMiddleware:
     def __call__(self, request):
         response = self.get_response(request)
         if response.status_code == 500 and getattr(request, "database_unavailable", False):
-            return database_unavailable_response(request)
+            return outage_response(request)
         return response
 
     def process_exception(self, request, exception):
         if isinstance(exception, DATABASE_ERRORS):
             _log(request, exception)
-            return database_unavailable_response(request)
+            return outage_response(request)
         return None
 
 
@@ -92,6 +135,24 @@ class SiteLocaleMiddleware:
             timezone.override(timezone.get_default_timezone()),
         ):
             return self.get_response(request)
+
+
+def _is_admin_form(request):
+    if request.method != "POST":
+        return False
+    path = request.path
+    return path.startswith(reverse("admin:index")) and path != reverse("admin:login")
+
+
+def _is_prose(value):
+    """Text a person typed (shown to them), rather than an id, a flag or a date (kept out
+    of sight, sent back as is)."""
+    return len(value) > 40 or any(ch.isspace() for ch in value.strip())
+
+
+def _label(name):
+    # Formset fields are named like "bylines-0-role".
+    return _("Your text for “%(field)s”") % {"field": name.replace("-", " ").replace("_", " ")}
 
 
 def _log(request, exception):

@@ -1065,12 +1065,15 @@ class CalendarToken(models.Model):
 class SideEffect(models.Model):
     """An outbox row: one side effect (purge, e-mail) that must happen exactly once.
 
-    The dedupe key makes enqueueing idempotent; workers claim rows with row locks, so two
-    workers never run the same one; a failure is kept, retried and shown on the dashboard.
+    The dedupe key makes enqueueing idempotent; a worker claims a row for a lease
+    (`claimed_until`) under its own `claim` token before running it, so two workers never
+    run the same one while the lease lasts; a failure is kept, retried and shown on the
+    dashboard. `articles.tasks` says what "exactly once" can promise.
     """
 
     class State(models.TextChoices):
         PENDING = "pending", _("pending")
+        RUNNING = "running", _("running")
         DONE = "done", _("done")
         FAILED = "failed", _("failed")
         CANCELLED = "cancelled", _("cancelled")
@@ -1087,6 +1090,9 @@ class SideEffect(models.Model):
     last_error = models.TextField(blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     done_at = models.DateTimeField(null=True, blank=True)
+    # While RUNNING: who holds the row, and until when. Past that, another worker may take it.
+    claim = models.CharField(max_length=64, blank=True)
+    claimed_until = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["due_at", "id"]
@@ -1094,3 +1100,17 @@ class SideEffect(models.Model):
 
     def __str__(self):
         return f"{self.kind} ({self.state})"
+
+
+class WorkerHeartbeat(models.Model):
+    """A task worker's sign of life, written by `manage.py run_worker` as it loops; read by
+    `/healthz` and the admin home ("running", "last seen 5 minutes ago")."""
+
+    worker_id = models.CharField(max_length=64, unique=True)
+    hostname = models.CharField(max_length=255, blank=True)
+    pid = models.PositiveIntegerField(null=True, blank=True)
+    started_at = models.DateTimeField(default=timezone.now)
+    seen_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    def __str__(self):
+        return self.worker_id

@@ -1,29 +1,51 @@
-"""Side effects of the workflow (cache purges, e-mails), each done exactly once.
+"""Side effects of the workflow (cache purges, e-mails), each done once and never lost.
 
 A transition writes one `SideEffect` row per effect inside its own transaction (the outbox),
 then, after commit, enqueues a task of Django's tasks framework to run it. The row is the
 truth; the task is only a wake-up call:
 
 * the row's unique `key` makes recording idempotent (the same go-live is recorded once);
-* a worker claims a due row under a row lock (`select_for_update(skip_locked=True)`) and
-  marks it done in the same transaction, so two workers never both run it;
+* a worker claims a due row: in a transaction of its own it marks it RUNNING under a fresh
+  `claim` token with a lease (`claimed_until`), and commits, before it starts the effect;
+  nobody else (another worker, `manage.py run_side_effects`) takes a row whose lease lasts;
+* when the effect is done, the row is marked DONE, on condition that the claim is still
+  ours; a database that is away at that moment is waited for, within the lease, so the
+  record of completion is written before anyone could start a retry;
+* a worker that died mid-effect leaves its row RUNNING: once the lease is over, the row is
+  due again and the next sweep claims it (the lease outlasts any one effect: the SMTP and
+  purge timeouts are shorter);
 * a scheduled go-live's effects are due at the go-live time and their task is deferred to
   it (`run_after`); a reschedule or withdrawal makes them stale, and a stale row is
   cancelled instead of run;
 * a failure is kept on the row (attempts, last error) and retried with back-off; rows still
-  pending well after they were due are counted on the admin dashboard.
+  pending well after they were due are counted on the admin dashboard;
+* every effect that can carry an idempotency key carries the row's (`idempotency_key`): an
+  e-mail as its `Message-ID`, a webhook (when there is one) as its `webhook-id` header.
+  Purges are idempotent by nature.
 
-`run_due_side_effects` (also `manage.py run_side_effects`) sweeps every due row: it is what
-catches up after a worker was down, and what a deployment without deferred tasks runs.
+What this guarantees: an effect is never lost (a row leaves the outbox only as done,
+cancelled as stale, or failed after `MAX_ATTEMPTS`, shown to editors), and it is started
+again only when the process running it died, or lost the database for longer than the
+lease, between doing it and committing DONE. An SMTP delivery and a database commit cannot
+be one atomic step, so that short window remains: delivery is at-least-once, and a resent
+e-mail has the same `Message-ID` as the first, so mail systems and readers can tell it is
+the same message. Two workers, or a worker and `run_side_effects`, never run one row at once.
+
+`sweep` (also `manage.py run_side_effects`, and every minute or so `manage.py run_worker`
+by itself) runs every due row: it catches up after a worker was down or a wake-up was lost.
 """
 
+import hashlib
 import logging
+import time
+import uuid
 from datetime import timedelta
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.mail import send_mail
-from django.db import transaction
+from django.core.mail import EmailMessage
+from django.db import InterfaceError, OperationalError, close_old_connections, transaction
 from django.db.models import Q
 from django.tasks import task
 from django.urls import reverse
@@ -38,6 +60,13 @@ logger = logging.getLogger(__name__)
 MAX_ATTEMPTS = 5
 # Pending this long after it was due, a side effect counts as overdue on the dashboard.
 OVERDUE_AFTER = timedelta(minutes=5)
+DATABASE_ERRORS = (OperationalError, InterfaceError)
+
+
+def lease():
+    """How long a claim lasts: longer than any one effect may take (SMTP and purge timeouts)."""
+    return timedelta(seconds=settings.NEWSROOM_SIDE_EFFECT_LEASE_SECONDS)
+
 
 PURGE = "purge"
 MAIL_SUBMITTED = "mail_submitted"
@@ -99,10 +128,8 @@ def after_return(article, event):
 
 def after_publish(article, event):
     """Purge now (a live story may have been re-timed) and at go-live; mail the byline."""
-    from .workflow import go_live_at
-
     cancel_stale(article)
-    moment = go_live_at(article)
+    moment = article.go_live_at
     stamp = moment.isoformat()
     payload = {"go_live": stamp, "event": event.pk}
     record(
@@ -131,11 +158,9 @@ def after_unpublish(article, event):
 def after_save(article, *, version):
     """An edit by a person: follow a changed embargo/expiry. (The save itself purged the
     pages showing the story: `caching`'s signals purge after every commit.)"""
-    from .workflow import go_live_at
-
     if article.status == Article.Status.PUBLISHED:
         cancel_stale(article)
-        moment = go_live_at(article)
+        moment = article.go_live_at
         if moment and moment > timezone.now():
             stamp = moment.isoformat()
             record(
@@ -180,10 +205,8 @@ def cancel_stale(article):
 
 
 def is_stale(row, article):
-    from .workflow import go_live_at
-
     if row.kind in GO_LIVE_KINDS:
-        moment = go_live_at(article)
+        moment = article.go_live_at
         return (
             article.status != Article.Status.PUBLISHED
             or moment is None
@@ -210,62 +233,145 @@ def run_due_side_effects():
 
 
 def sweep(*, now=None):
-    """Run every due, pending side effect once. Returns {outcome: count}."""
+    """Run every due side effect once. Returns {outcome: count}."""
     now = now or timezone.now()
     outcomes = {}
-    due = SideEffect.objects.filter(state=SideEffect.State.PENDING, due_at__lte=now)
-    for pk in list(due.values_list("pk", flat=True)):
+    for pk in list(claimable(now).values_list("pk", flat=True)):
         outcome = execute(pk, now=now)
         outcomes[outcome] = outcomes.get(outcome, 0) + 1
     return outcomes
 
 
+def claimable(now):
+    """Rows a worker may take: pending and due at ``now``, or RUNNING under a claim whose
+    lease is over (always judged by the clock, whatever ``now`` a caller asks about)."""
+    return SideEffect.objects.filter(
+        Q(state=SideEffect.State.PENDING, due_at__lte=now)
+        | Q(state=SideEffect.State.RUNNING, claimed_until__lte=timezone.now())
+    )
+
+
 def execute(side_effect_id, *, now=None):
     """Claim one due side effect and run it. Returns what happened, as a word."""
     now = now or timezone.now()
+    token = uuid.uuid4().hex
     with transaction.atomic():
         row = (
-            SideEffect.objects.select_for_update(skip_locked=True, of=("self",))
-            .filter(pk=side_effect_id, state=SideEffect.State.PENDING, due_at__lte=now)
+            claimable(now)
+            .select_for_update(skip_locked=True, of=("self",))
+            .filter(pk=side_effect_id)
             .select_related("article")
             .first()
         )
         if row is None:
-            # Done, cancelled, not yet due, or being run by another worker right now.
+            # Done, cancelled, not yet due, or claimed by another worker right now.
             return "skipped"
         article = row.article
         if article is None or is_stale(row, article):
             row.state = SideEffect.State.CANCELLED
             row.save(update_fields=["state"])
             return "stale"
+        if row.state == SideEffect.State.RUNNING:
+            logger.warning(
+                "Side effect %s (%s): its claim expired, so it runs again (attempt %s)",
+                row.pk,
+                row.kind,
+                row.attempts + 1,
+            )
+        row.state = SideEffect.State.RUNNING
         row.attempts += 1
+        row.claim = token
+        row.claimed_until = timezone.now() + lease()
+        row.save(update_fields=["state", "attempts", "claim", "claimed_until"])
+    # The claim is committed: from here on, a crash leaves the row RUNNING until its lease ends.
+    try:
+        HANDLERS[row.kind](row, article)
+    except Exception as exc:  # noqa: BLE001 - kept on the row, retried, shown to editors
+        logger.exception("Side effect %s (%s) failed", row.pk, row.kind)
+        attempts = row.attempts
+        if isinstance(exc, DATABASE_ERRORS):
+            # Our own database went away, not the effect's target: not the effect's fault.
+            attempts -= 1
+            state, due_at = SideEffect.State.PENDING, timezone.now()
+        elif attempts >= MAX_ATTEMPTS:
+            state, due_at = SideEffect.State.FAILED, row.due_at
+        else:
+            state, due_at = SideEffect.State.PENDING, now + timedelta(minutes=2**attempts)
+        error = f"{type(exc).__name__}: {exc}"
+        recorded = finish(row, token, state=state, due_at=due_at, attempts=attempts, error=error)
+        if recorded and state == SideEffect.State.PENDING:
+            transaction.on_commit(lambda: wake(row.pk, due_at))
+        return "failed"
+    finish(row, token, state=SideEffect.State.DONE, done_at=timezone.now())
+    return "done"
+
+
+def finish(row, token, *, state, due_at=None, done_at=None, attempts=None, error=None):
+    """Record how a claimed effect ended, if the claim is still ours. Returns whether it was.
+
+    A database that is away is waited for while the lease lasts, so that nobody starts the
+    effect again only because its completion could not be written yet.
+    """
+    fields = {"state": state, "claim": "", "claimed_until": None}
+    if due_at is not None:
+        fields["due_at"] = due_at
+    if done_at is not None:
+        fields["done_at"] = done_at
+    if attempts is not None:
+        fields["attempts"] = attempts
+    if error is not None:
+        fields["last_error"] = error[:2000]
+    mine = SideEffect.objects.filter(pk=row.pk, state=SideEffect.State.RUNNING, claim=token)
+    deadline = time.monotonic() + lease().total_seconds()
+    delay = 0.5
+    while True:
         try:
-            with transaction.atomic():
-                HANDLERS[row.kind](row, article)
-        except Exception as exc:  # noqa: BLE001 - kept on the row, retried, shown to editors
-            logger.exception("Side effect %s (%s) failed", row.pk, row.kind)
-            row.last_error = f"{type(exc).__name__}: {exc}"[:2000]
-            if row.attempts >= MAX_ATTEMPTS:
-                row.state = SideEffect.State.FAILED
-            else:
-                row.due_at = now + timedelta(minutes=2**row.attempts)
-                retry_at = row.due_at
-                transaction.on_commit(lambda: wake(row.pk, retry_at))
-            row.save(update_fields=["attempts", "last_error", "state", "due_at"])
-            return "failed"
-        row.state = SideEffect.State.DONE
-        row.done_at = timezone.now()
-        row.save(update_fields=["attempts", "state", "done_at"])
-        return "done"
+            updated = mine.update(**fields)
+            break
+        except DATABASE_ERRORS:
+            # Inside someone's transaction nothing can be retried; and past the lease,
+            # someone else may already be running it.
+            if transaction.get_connection().in_atomic_block or time.monotonic() > deadline:
+                raise
+            if delay == 0.5:
+                logger.warning("Side effect %s: waiting for the database to record it", row.pk)
+            time.sleep(delay)
+            delay = min(delay * 2, 5)
+            close_old_connections()
+    if not updated:
+        logger.warning(
+            "Side effect %s (%s) finished after its claim was taken over", row.pk, row.kind
+        )
+    return bool(updated)
 
 
 def overdue(*, now=None):
-    """Side effects that should have happened and have not: failed, or pending long past due."""
+    """Side effects that should have happened and have not: failed, pending long past due,
+    or RUNNING under a claim that ended (its worker died) that long ago."""
     now = now or timezone.now()
     return SideEffect.objects.filter(
         Q(state=SideEffect.State.FAILED)
         | Q(state=SideEffect.State.PENDING, due_at__lt=now - OVERDUE_AFTER)
+        | Q(state=SideEffect.State.RUNNING, claimed_until__lt=now - OVERDUE_AFTER)
     )
+
+
+def queue_age(*, now=None):
+    """How long the oldest due side effect has been waiting (a timedelta), or None."""
+    now = now or timezone.now()
+    oldest = claimable(now).order_by("due_at").values_list("due_at", flat=True).first()
+    return now - oldest if oldest else None
+
+
+def idempotency_key(row):
+    """A stable name for one side effect, the same on every attempt: what an e-mail's
+    `Message-ID` and a webhook's `webhook-id` carry, so a receiver can spot a repeat."""
+    return "nr-" + hashlib.sha256(row.key.encode()).hexdigest()[:32]
+
+
+def message_id(row):
+    host = urlsplit(settings.SITE_URL).hostname or "newsroom.invalid"
+    return f"<{idempotency_key(row)}@{host}>"
 
 
 # Handlers -------------------------------------------------------------------------------------
@@ -298,6 +404,7 @@ def _mail_submitted(row, article):
         body += "\n\n" + _("Their note: %(note)s") % {"note": note}
     body += "\n\n" + _admin_url(article)
     _send(
+        row,
         _("For review: %(headline)s") % {"headline": article.headline},
         body,
         [u.email for u in editors],
@@ -314,6 +421,7 @@ def _mail_returned(row, article):
         "url": _admin_url(article),
     }
     _send(
+        row,
         _("Returned to you: %(headline)s") % {"headline": article.headline},
         body,
         _writer_emails(article, exclude=_actor_id(row)),
@@ -326,6 +434,7 @@ def _mail_published(row, article):
         "url": settings.SITE_URL + article.get_absolute_url(),
     }
     _send(
+        row,
         _("Published: %(headline)s") % {"headline": article.headline},
         body,
         _byline_emails(article),
@@ -344,10 +453,10 @@ HANDLERS = {
 }
 
 
-def _send(subject, body, recipients):
+def _send(row, subject, body, recipients):
     recipients = sorted(set(recipients))
     if recipients:
-        send_mail(subject, body, None, recipients)
+        EmailMessage(subject, body, to=recipients, headers={"Message-ID": message_id(row)}).send()
 
 
 def _byline_emails(article):

@@ -200,7 +200,7 @@ def publish(article, *, by, at=None, note=""):
             )
         article.publish_at = at
         if not has_gone_live(article, now):
-            article.first_published_at = go_live_at(article)
+            article.first_published_at = article.go_live_at
         event = _move(
             article,
             to=Status.PUBLISHED,
@@ -271,15 +271,6 @@ def perform(action, article, *, by, note="", at=None):
 
 
 # Helpers --------------------------------------------------------------------------------------
-
-
-def go_live_at(article):
-    """When readers first may see a published article: its publish time or its embargo."""
-    if article.publish_at is None:
-        return None
-    if article.embargo_until and article.embargo_until > article.publish_at:
-        return article.embargo_until
-    return article.publish_at
 
 
 def _forget_unseen_publication(article, now):

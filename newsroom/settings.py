@@ -98,6 +98,8 @@ INSTALLED_APPS = [
     "axes",
     "authors",
     "articles",
+    "wordpress",
+    "ingest",
 ]
 
 MIDDLEWARE = [
@@ -107,6 +109,8 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # ETag / Last-Modified answered with 304, for cached pages too.
     "django.middleware.http.ConditionalGetMiddleware",
+    # Old WordPress addresses (301): looked up only for a would-be 404 or a `?p=` address.
+    "wordpress.middleware.OldAddressMiddleware",
     # Anonymous public pages from the cache: before the session, so a hit costs no query.
     "articles.caching.PageCacheMiddleware",
     "articles.middleware.DatabaseUnavailableMiddleware",
@@ -115,6 +119,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Agency updates and withdrawals shown on the stories made from their copy.
+    "ingest.middleware.AgencyNoticeMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     # Permissions-Policy, and the admin's own CSP (before the site-wide one is added).
@@ -205,6 +211,13 @@ else:
 # Tasks (side effects after commit: cache purges, e-mails) -----------------------------------
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
+# Wire and partner ingest (the `ingest` app) --------------------------------------------------
+INGEST_MAX_BYTES = _env_int("INGEST_MAX_BYTES", 20 * 1024 * 1024)  # one delivery
+INGEST_MAX_ITEM_BYTES = _env_int("INGEST_MAX_ITEM_BYTES", 1024 * 1024)  # one item's body
+INGEST_MAX_RAW_BYTES = _env_int("INGEST_MAX_RAW_BYTES", 256 * 1024)  # original kept per item
+INGEST_RETENTION_DAYS = _env_int("INGEST_RETENTION_DAYS", 30)  # unused items, then deleted
+INGEST_POLL_TIMEOUT = _env_int("INGEST_POLL_TIMEOUT", 20)  # seconds per request
+
 # Auth -----------------------------------------------------------------------------------------
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
@@ -278,6 +291,8 @@ if _email_backend.endswith("smtp.EmailBackend"):
         "username": os.environ.get("EMAIL_HOST_USER", ""),
         "password": os.environ.get("EMAIL_HOST_PASSWORD", ""),
         "use_tls": _env_bool("EMAIL_USE_TLS"),
+        # Shorter than a side effect's lease (below), so a hung server cannot outlast it.
+        "timeout": _env_int("EMAIL_TIMEOUT", 30),
     }
 MAILERS = {"default": {"BACKEND": _email_backend, "OPTIONS": _email_options}}
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "newsroom@localhost")
@@ -363,6 +378,11 @@ NEWSROOM_PURGE_BACKEND = os.environ.get(
     "PURGE_BACKEND", "articles.caching.HttpPurgeBackend" if NEWSROOM_PURGE_URLS else ""
 )
 NEWSROOM_PURGE_HEADER = os.environ.get("PURGE_HEADER", "Surrogate-Key")
+
+# The task worker (`manage.py run_worker`, `articles.tasks`): how long a claim on a side effect
+# lasts before another worker may take it over, and how often the worker sweeps the outbox.
+NEWSROOM_SIDE_EFFECT_LEASE_SECONDS = _env_int("SIDE_EFFECT_LEASE_SECONDS", 300)
+NEWSROOM_WORKER_SWEEP_SECONDS = _env_int("WORKER_SWEEP_SECONDS", 60)
 
 TAGGIT_CASE_INSENSITIVE = True
 

@@ -7,7 +7,7 @@ from django.urls import include, path, re_path
 from django.views.decorators.http import conditional_page
 from django.views.static import serve
 
-from articles import views as article_views
+from articles import health
 from articles.caching import SITEMAPS, add_cache_keys
 from articles.public import sitemaps as article_sitemaps
 from articles.public import social_card
@@ -25,7 +25,7 @@ def _sitemap_view(view, **options):
 
 urlpatterns = [
     path("admin/", admin.site.urls),
-    path("healthz", article_views.healthz, name="healthz"),
+    path("healthz", health.healthz, name="healthz"),
     path("robots.txt", public_views.robots_txt, name="robots_txt"),
     path("social-card-<int:width>x<int:height>.png", social_card.card, name="social_card"),
     path("sitemap.xml", _sitemap_view(article_sitemaps.index), name="sitemap"),
@@ -36,6 +36,7 @@ urlpatterns = [
     ),
     path("", include("authors.urls")),
     path("preview/", include("articles.preview_urls")),
+    path("ingest/", include("ingest.urls")),
     path("", include("articles.urls")),
 ]
 

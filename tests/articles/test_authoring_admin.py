@@ -243,7 +243,7 @@ def test_the_tag_admin_is_the_newsrooms(client, editor):
 
     from articles.admin import TagAdmin
 
-    assert isinstance(admin.site._registry[Tag], TagAdmin)
+    assert isinstance(admin.site.get_model_admin(Tag), TagAdmin)
 
 
 @pytest.mark.parametrize(

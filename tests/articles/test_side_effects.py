@@ -1,13 +1,16 @@
 """Side effects of the workflow (cache purges, e-mails): after commit, at go-live for a
 scheduled story, never for a stale schedule, and exactly once however many workers run."""
 
+import io
 import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
 from django.core import mail
-from django.db import connection
+from django.core.management import call_command
+from django.db import OperationalError, connection
+from django.db.models import QuerySet
 
 from articles import tasks, workflow
 from articles.models import Article, SideEffect
@@ -222,3 +225,120 @@ def test_a_cdn_purge_that_fails_is_kept_for_a_retry_not_marked_done(
     assert "CDN unreachable" in row.last_error
     with time_machine.travel(NOW + timedelta(hours=1), tick=False):
         assert tasks.overdue().filter(pk=row.pk).exists()
+
+
+# Claims, leases and idempotency keys ----------------------------------------------------------
+
+
+def published_mail(newsroom):
+    """A byline e-mail that is due now and not yet run (the only one: the rest are done)."""
+    article = newsroom["article"]
+    with time_machine.travel(NOW, tick=False):
+        workflow.publish(article, by=newsroom["editor"])
+    row = SideEffect.objects.get(article=article, kind="golive_mail")
+    SideEffect.objects.exclude(pk=row.pk).update(state=SideEffect.State.DONE)
+    return row
+
+
+def test_the_claim_is_on_record_before_the_effect_starts(newsroom, monkeypatch, purged):
+    row = published_mail(newsroom)
+    seen = []
+
+    def handler(claimed, article):
+        seen.append(SideEffect.objects.values("state", "attempts", "claimed_until").get(pk=row.pk))
+
+    monkeypatch.setitem(tasks.HANDLERS, "golive_mail", handler)
+    with time_machine.travel(NOW + timedelta(seconds=1), tick=False):
+        assert tasks.execute(row.pk) == "done"
+    (during,) = seen
+    assert during["state"] == SideEffect.State.RUNNING
+    assert during["attempts"] == 1
+    assert during["claimed_until"] > NOW + timedelta(seconds=1)
+    row.refresh_from_db()
+    assert (row.state, row.claim, row.claimed_until) == (SideEffect.State.DONE, "", None)
+
+
+def test_a_side_effect_whose_worker_died_is_claimed_again_once_its_lease_is_over(newsroom, purged):
+    row = published_mail(newsroom)
+    # What a worker killed in the middle of sending leaves behind.
+    SideEffect.objects.filter(pk=row.pk).update(
+        state=SideEffect.State.RUNNING,
+        attempts=1,
+        claim="dead-worker",
+        claimed_until=NOW + tasks.lease(),
+    )
+    with time_machine.travel(NOW + timedelta(seconds=30), tick=False):
+        assert tasks.sweep() == {}
+        call_command("run_side_effects", stdout=io.StringIO())
+    assert mail.outbox == []  # the worker may still be sending it: nobody else does
+    with time_machine.travel(NOW + tasks.lease() + timedelta(seconds=1), tick=False):
+        assert tasks.sweep() == {"done": 1}
+        assert tasks.sweep() == {}
+    assert len(mail.outbox) == 1
+    row.refresh_from_db()
+    assert (row.state, row.attempts) == (SideEffect.State.DONE, 2)
+
+
+def test_a_dead_workers_claim_counts_as_overdue(newsroom, purged):
+    row = published_mail(newsroom)
+    SideEffect.objects.filter(pk=row.pk).update(
+        state=SideEffect.State.RUNNING, claim="dead-worker", claimed_until=NOW
+    )
+    with time_machine.travel(NOW + tasks.OVERDUE_AFTER + timedelta(seconds=1), tick=False):
+        assert list(tasks.overdue()) == [row]
+
+
+def test_a_resent_email_carries_the_same_message_id(newsroom, purged):
+    row = published_mail(newsroom)
+    with time_machine.travel(NOW, tick=False):
+        tasks.execute(row.pk)
+        SideEffect.objects.filter(pk=row.pk).update(state=SideEffect.State.PENDING)
+        tasks.execute(row.pk)
+    first, second = mail.outbox
+    assert first.extra_headers["Message-ID"] == second.extra_headers["Message-ID"]
+    assert first.message()["Message-ID"] == tasks.message_id(row)
+    assert tasks.message_id(row).endswith("@news.example>")
+    other = SideEffect(key="golive_mail:other")
+    assert tasks.idempotency_key(other) != tasks.idempotency_key(row)
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_completion_the_database_refused_is_written_when_it_returns(monkeypatch, purged):
+    writer = make_user("Journalist")
+    article = make_article(publish_at=NOW, created_by=writer, authors=[writer.author_profile])
+    row = SideEffect.objects.create(
+        article=article, kind=tasks.MAIL_PUBLISHED, key="mail_published:1", due_at=NOW
+    )
+    real_update = QuerySet.update
+    refusals = []
+
+    def update(queryset, **fields):
+        if fields.get("state") == SideEffect.State.DONE and not refusals:
+            refusals.append(fields)
+            raise OperationalError("the database system is shutting down")
+        return real_update(queryset, **fields)
+
+    monkeypatch.setattr(QuerySet, "update", update)
+    monkeypatch.setattr(tasks.time, "sleep", lambda seconds: None)
+    with time_machine.travel(NOW, tick=False):
+        assert tasks.execute(row.pk) == "done"
+    assert refusals
+    assert len(mail.outbox) == 1
+    row.refresh_from_db()
+    assert (row.state, row.attempts) == (SideEffect.State.DONE, 1)
+
+
+def test_a_database_error_inside_an_effect_is_retried_at_once_not_counted(
+    newsroom, monkeypatch, purged
+):
+    row = published_mail(newsroom)
+
+    def handler(row, article):
+        raise OperationalError("the database system is shutting down")
+
+    monkeypatch.setitem(tasks.HANDLERS, "golive_mail", handler)
+    with time_machine.travel(NOW, tick=False):
+        assert tasks.execute(row.pk) == "failed"
+    row.refresh_from_db()
+    assert (row.state, row.attempts, row.due_at) == (SideEffect.State.PENDING, 0, NOW)
+    assert "shutting down" in row.last_error

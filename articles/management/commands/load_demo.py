@@ -212,6 +212,10 @@ class Command(BaseCommand):
 
         self.workflow_history(users, now)
 
+        from ingest.demo import load_demo_ingest  # the wire desk's demo copy
+
+        load_demo_ingest()
+
         self.stdout.write(
             self.style.SUCCESS(
                 f"Demo newsroom ready: {created} articles created, "

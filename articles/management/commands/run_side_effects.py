@@ -6,7 +6,10 @@ from articles.tasks import sweep
 
 
 class Command(BaseCommand):
-    help = "Run every due, pending workflow side effect (cache purges, e-mails) exactly once."
+    help = (
+        "Run every due workflow side effect (cache purges, e-mails) once. A side effect a "
+        "worker is running right now is left to it; `run_worker` also does this by itself."
+    )
 
     def handle(self, *args, **options):
         outcomes = sweep()
