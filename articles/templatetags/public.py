@@ -80,13 +80,19 @@ def card(a, level=3, variant="", no_image=False, no_dek=False, no_byline=False):
 
 
 @register.simple_tag
-def cards(stories, level=3, variant="", no_image=False, no_dek=False, no_byline=False):
+def cards(
+    stories, level=3, variant="", no_image=False, no_dek=False, no_byline=False, rest_plain=False
+):
     """Each story's card, kept in the shared cache under what it shows (`card_shown`): a
     list's cards are read in one round trip, and only the missing ones are drawn.
+    ``rest_plain``: every card but the first without picture and standfirst.
 
     {% cards page.items level=2 as shown %}{% for card in shown %}<li>{{ card }}</li>{% endfor %}
     """
-    drawn = [card(a, level, variant, no_image, no_dek, no_byline) for a in stories]
+    drawn = []
+    for i, a in enumerate(stories):
+        plain = rest_plain and i > 0
+        drawn.append(card(a, level, variant, no_image or plain, no_dek or plain, no_byline))
     keys = [make_template_fragment_key("card", [context["shown"]]) for context in drawn]
     found = fragments(keys)
     missing = {}

@@ -219,3 +219,17 @@ def test_a_cached_card_shows_a_new_headline_section_name_and_author_name(client,
     assert "New headline" in listing and "Old headline" not in listing
     assert 'card__kicker">International<' in listing
     assert ">Ana Lee-Park<" in listing and ">Ana Lee<" not in listing
+
+
+def test_a_front_page_section_block_gives_its_first_story_alone_a_standfirst(client, db):
+    world = make_section("World", slug="world")
+    for n in range(3):
+        make_article(
+            headline=f"World story {n}",
+            dek=f"Standfirst {n}",
+            section=world,
+            publish_at=hours_ago(n),
+        )
+    page = client.get("/").content.decode()
+    block = page[page.index('class="section-block"') :]
+    assert block.count('class="card__dek"') == 1 and "Standfirst 1" in block
