@@ -16,7 +16,9 @@ Each tag that draws markup renders a template of `templates/includes/` (`cards` 
 `includes/card.html` once per story not already in the cache).
 """
 
+import hashlib
 import json
+from pathlib import Path
 
 from django import template
 from django.conf import settings
@@ -33,6 +35,8 @@ from articles.caching import fragments, keep_fragments
 from articles.public.bylines import byline_context, byline_text
 
 register = template.Library()
+
+INCLUDES = Path(settings.BASE_DIR) / "templates" / "includes"
 
 # Inside <script>, "</script>" or "<!--" in any string would end or confuse the block.
 _JSON_ESCAPES = {ord("<"): "\\u003C", ord(">"): "\\u003E", ord("&"): "\\u0026"}
@@ -54,6 +58,12 @@ def timestamp(moment):
 # card shows, so an edit, a rename or a new rendition makes a new key; this only bounds how
 # long a card nobody shows any more takes up room.
 CARD_SECONDS = 24 * 60 * 60
+
+# The markup cards are drawn with: a deploy that changes it makes new keys, so no card drawn by
+# the old templates is served after it.
+CARD_MARKUP = hashlib.sha256(
+    b"".join(path.read_bytes() for path in sorted(INCLUDES.glob("*.html")))
+).hexdigest()[:16]
 
 
 @register.simple_tag(name="card")
@@ -93,7 +103,9 @@ def cards(
     for i, a in enumerate(stories):
         plain = rest_plain and i > 0
         drawn.append(card(a, level, variant, no_image or plain, no_dek or plain, no_byline))
-    keys = [make_template_fragment_key("card", [context["shown"]]) for context in drawn]
+    keys = [
+        make_template_fragment_key("card", [CARD_MARKUP, context["shown"]]) for context in drawn
+    ]
     found = fragments(keys)
     missing = {}
     for key, context in zip(keys, drawn, strict=True):

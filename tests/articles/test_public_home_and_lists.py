@@ -195,7 +195,8 @@ def card_templates(response):
     return [t.name for t in response.templates if t.name == "includes/card.html"]
 
 
-def test_a_lists_cards_are_drawn_once_then_read_from_the_cache(client, db):
+def test_a_lists_cards_are_drawn_once_then_read_from_the_cache(client, db, settings):
+    settings.NEWSROOM_PAGE_CACHE = False  # the page itself is drawn each time; its cards not
     section = make_section("World", slug="world")
     for n in range(3):
         make_article(headline=f"Story {n}", section=section, authors=[make_author()])
@@ -203,6 +204,18 @@ def test_a_lists_cards_are_drawn_once_then_read_from_the_cache(client, db):
     again = client.get("/world/")
     assert card_templates(again) == []
     assert "Story 2" in again.content.decode()
+
+
+def test_a_card_drawn_by_other_markup_is_drawn_again_after_a_deploy(
+    client, db, settings, monkeypatch
+):
+    from articles.templatetags import public
+
+    settings.NEWSROOM_PAGE_CACHE = False
+    make_article(headline="Story", section=make_section("World", slug="world"))
+    assert len(card_templates(client.get("/world/"))) == 1
+    monkeypatch.setattr(public, "CARD_MARKUP", "changed-templates")
+    assert len(card_templates(client.get("/world/"))) == 1
 
 
 def test_a_cached_card_shows_a_new_headline_section_name_and_author_name(client, db):
