@@ -241,7 +241,7 @@ AXES_RESET_ON_SUCCESS = True
 TRUSTED_PROXY_COUNT = _env_int("TRUSTED_PROXY_COUNT", 0)
 AXES_CLIENT_IP_CALLABLE = "articles.middleware.client_ip_address"
 # Any length of typed username is refused normally and counted (axes keeps 255 characters).
-AXES_USERNAME_CALLABLE = "articles.admin_login.throttled_username"
+AXES_USERNAME_CALLABLE = "articles.admin.login.throttled_username"
 AXES_LOCKOUT_CALLABLE = "articles.middleware.lockout_response"
 
 # Internationalisation and time ----------------------------------------------------------------

@@ -3,7 +3,7 @@ through the full-text index, and a count that stops at a cap and says so."""
 
 import pytest
 
-from articles.admin_workflow import CappedCountPaginator
+from articles.admin.article_workflow import CappedCountPaginator
 from articles.models import Article
 from articles.search import editor_search
 from tests.factories import make_article, make_user

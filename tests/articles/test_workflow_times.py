@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime, time
 import pytest
 from django.conf import settings
 
-from articles.admin_views import TransitionForm
+from articles.admin.views import TransitionForm
 from articles.newsroom_time import NewsroomDateTimeField, describe
 
 

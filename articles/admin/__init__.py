@@ -1,7 +1,7 @@
 """The newsroom's workplace: writing articles, and the things articles are made of.
 
 The article form's layout lives here; the workflow (list, permissions, transitions) is mixed
-in from `articles/admin_workflow.py`.
+in from `articles/admin/article_workflow.py`.
 """
 
 from django.conf import settings
@@ -17,10 +17,8 @@ from django.utils.translation import gettext_lazy as _
 from taggit.admin import TagAdmin as TaggitTagAdmin
 from taggit.models import Tag
 
-from .admin_labels import LabelledTabularInline
-from .admin_workflow import ArticleWorkflowAdminMixin
-from .forms import ArticleForm, ImageForm
-from .models import (
+from ..forms import ArticleForm, ImageForm
+from ..models import (
     Article,
     ArticleSource,
     Byline,
@@ -30,8 +28,10 @@ from .models import (
     Section,
     Source,
 )
-from .newsroom_time import describe
-from .sanitize import sanitize_body
+from ..newsroom_time import describe
+from ..sanitize import sanitize_body
+from .article_workflow import ArticleWorkflowAdminMixin
+from .labels import LabelledTabularInline
 
 AUTHORING_MEDIA_CSS = {"all": ["articles/admin/authoring.css"]}
 

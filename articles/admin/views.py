@@ -20,9 +20,11 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from . import preview as public_preview
-from . import revisions, workflow
-from .admin_status import (
+from .. import preview as public_preview
+from .. import revisions, workflow
+from ..models import Article, CalendarToken, EditingSession, PreviewLink, Revision, Section
+from ..newsroom_time import NewsroomDateTimeField, describe, newsroom_zone
+from .status import (
     EDITING_HEARTBEAT,
     leave_editing_session,
     others_editing,
@@ -31,8 +33,6 @@ from .admin_status import (
     step_words,
     touch_editing_session,
 )
-from .models import Article, CalendarToken, EditingSession, PreviewLink, Revision, Section
-from .newsroom_time import NewsroomDateTimeField, describe, newsroom_zone
 
 Status = Article.Status
 

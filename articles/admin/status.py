@@ -1,8 +1,8 @@
 """How the admin shows where an article stands: its state badge, the workflow's words for
 each step in its history, and who else has its form open.
 
-Shared by the article list (`articles/admin_workflow.py`) and the workflow pages
-(`articles/admin_views.py`), so neither has to import the other.
+Shared by the article list (`articles/admin/article_workflow.py`) and the workflow pages
+(`articles/admin/views.py`), so neither has to import the other.
 """
 
 from datetime import timedelta
@@ -12,9 +12,9 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from . import workflow
-from .models import Article, EditingSession
-from .newsroom_time import describe, relative_to_now
+from .. import workflow
+from ..models import Article, EditingSession
+from ..newsroom_time import describe, relative_to_now
 
 Status = Article.Status
 

@@ -18,11 +18,12 @@ from django.utils.html import format_html
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from . import admin_views, revisions, search, tasks, workflow
-from .admin_labels import LabelledTabularInline
-from .admin_status import state_badge, touch_editing_session
-from .models import Article, ArticleEvent, Byline, Correction, EditingSession, InternalNote
-from .newsroom_time import NewsroomDateTimeField, describe, relative_to_now
+from .. import revisions, search, tasks, workflow
+from ..models import Article, ArticleEvent, Byline, Correction, EditingSession, InternalNote
+from ..newsroom_time import NewsroomDateTimeField, describe, relative_to_now
+from . import views as admin_views
+from .labels import LabelledTabularInline
+from .status import state_badge, touch_editing_session
 
 Status = Article.Status
 TIMED_FIELDS = ["embargo_until", "expires_at"]
