@@ -227,11 +227,6 @@ def run_side_effect(side_effect_id):
     return execute(side_effect_id)
 
 
-@task()
-def run_due_side_effects():
-    return sweep()
-
-
 def sweep(*, now=None):
     """Run every due side effect once. Returns {outcome: count}."""
     now = now or timezone.now()

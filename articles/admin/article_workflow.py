@@ -23,7 +23,7 @@ from ..models import Article, ArticleEvent, Byline, Correction, EditingSession, 
 from ..newsroom_time import NewsroomDateTimeField, describe, relative_to_now
 from . import views as admin_views
 from .labels import LabelledTabularInline
-from .status import state_badge, touch_editing_session
+from .status import leave_editing_session, state_badge, touch_editing_session
 
 Status = Article.Status
 TIMED_FIELDS = ["embargo_until", "expires_at"]
@@ -221,7 +221,6 @@ def workflow_form(base, *, request, obj):
                     again=seen,
                 )
                 raise ValidationError(self.conflict["message"], code="stale")
-            self.carried = []
             for name, side in taken.items():
                 if side == revisions.THEIRS:
                     cleaned[name] = revisions.article_value(current, name)
@@ -435,12 +434,13 @@ class ArticleWorkflowAdminMixin:
         # After the inlines, so the snapshot includes bylines, tags and sources.
         revisions.store(obj, by=request.user)
         tasks.after_save(obj, version=obj.version)
-        sessions = EditingSession.objects.filter(article=obj, user=request.user)
         if "_continue" in request.POST:
-            sessions.update(last_seen=timezone.now())
+            EditingSession.objects.filter(article=obj, user=request.user).update(
+                last_seen=timezone.now()
+            )
         else:
             # Saved and left the form: nobody should be told they are still editing.
-            sessions.delete()
+            leave_editing_session(obj, request.user)
 
     # Views ------------------------------------------------------------------------------------
 

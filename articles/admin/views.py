@@ -22,7 +22,7 @@ from django.utils.translation import gettext_lazy as _
 
 from .. import preview as public_preview
 from .. import revisions, workflow
-from ..models import Article, CalendarToken, EditingSession, PreviewLink, Revision, Section
+from ..models import Article, CalendarToken, PreviewLink, Revision, Section
 from ..newsroom_time import NewsroomDateTimeField, describe, newsroom_zone
 from .status import (
     EDITING_HEARTBEAT,
@@ -274,7 +274,7 @@ def transition(request, model_admin, object_id, action):
         else:
             article.refresh_from_db()
             # They have left the form: no "is editing" banner for them any more.
-            EditingSession.objects.filter(article=article, user=request.user).delete()
+            leave_editing_session(article, request.user)
             message = f"“{article.headline}”: {workflow.DONE_MESSAGES[action]}"
             if action == workflow.SCHEDULE:
                 message += " " + describe(article.publish_at)
