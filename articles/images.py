@@ -61,12 +61,7 @@ class StoredRendition(NamedTuple):
 
     @property
     def url(self):
-        return storage_url(self.name)
-
-
-def storage_url(name):
-    """The public URL of a stored file."""
-    return default_storage.url(name)
+        return default_storage.url(self.name)
 
 
 def crop_of(spec):

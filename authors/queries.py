@@ -1,6 +1,7 @@
 """The author pages' reads: an author with their links, and the live stories crediting them."""
 
-from articles.models import Article, Byline
+from articles.models import Byline
+from articles.public.listings import live
 
 from .models import Author
 
@@ -14,11 +15,7 @@ def author_with_links(slug):
 
 def credited(author, at=None):
     """Every live story crediting ``author`` in any role, newest first."""
-    return (
-        Article.objects.published(at=at)
-        .filter(pk__in=Byline.objects.filter(author=author).values("article_id"))
-        .order_by("-publish_at", "-id")
-    )
+    return live(at).filter(pk__in=Byline.objects.filter(author=author).values("article_id"))
 
 
 def author_cards(author):

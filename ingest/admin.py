@@ -4,6 +4,7 @@ import re
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.utils import flatten_fieldsets
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
@@ -264,27 +265,11 @@ class IncomingItemAdmin(admin.ModelAdmin):
         (_("Stories made from it"), {"fields": ["stories_made"]}),
         (_("Original"), {"fields": ["guid", "raw"], "classes": ["collapse"]}),
     ]
-    readonly_fields = [
-        "headline",
-        "source",
-        "state",
-        "urgency_shown",
-        "byline",
-        "subjects_shown",
-        "updated_at",
-        "received_at",
-        "version",
-        "url_shown",
-        "embargoed_until",
-        "dek",
-        "preview",
-        "stories_made",
-        "guid",
-        "raw",
-    ]
+    # Nothing on an incoming item is edited: it is the agency's copy.
+    readonly_fields = flatten_fieldsets(fieldsets)
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("source").defer("raw")
+        return super().get_queryset(request).for_desk()
 
     def changelist_view(self, request, extra_context=None):
         extra_context = {
