@@ -300,6 +300,18 @@ class ArticleQuerySet(models.QuerySet):
     def embargoed(self, at=None):
         return self.filter(embargo_until__gt=at or timezone.now())
 
+    def unpublished(self, at=None):
+        """Stories not yet public: drafts, stories in review, and published ones still
+        scheduled or under embargo. Only an API token with the `read:drafts` scope reads
+        them, one at a time by id (`api.views`); withdrawn and expired ones are `gone()`."""
+        now = at or timezone.now()
+        return self.filter(
+            Q(status__in=[Article.Status.DRAFT, Article.Status.IN_REVIEW])
+            | Q(status=Article.Status.PUBLISHED, publish_at__gt=now)
+            | Q(status=Article.Status.PUBLISHED, publish_at__isnull=True)
+            | Q(status=Article.Status.PUBLISHED, embargo_until__gt=now)
+        ).exclude(status=Article.Status.PUBLISHED, expires_at__lte=now)
+
     # Public query shapes: a page costs a fixed, small number of queries however much it shows.
     # None of them reads `search_vector`: no page shows it, and it is as long as the body.
     def for_cards(self):
@@ -356,6 +368,12 @@ class ArticleQuerySet(models.QuerySet):
             )
             .prefetch_related(bylines_prefetch())
         )
+
+
+    def for_api(self):
+        """Items of the API's story lists: `for_detail()` without the body (the list shows
+        none), so a page of any length costs two queries."""
+        return self.for_detail().defer("body")
 
 
 def _tags_as_json():

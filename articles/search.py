@@ -298,6 +298,16 @@ def search_page(request, query, *, section=None, since=None, until=None):
     return Results(page, total=len(ranked), pool_full=len(ranked) >= SEARCH_POOL)
 
 
+def matching(stories, query):
+    """``stories`` narrowed to those ``query`` finds, in their own order: the site's search
+    for a caller that pages by something other than rank (the API, newest first). On
+    PostgreSQL through the full-text index, elsewhere by substring."""
+    if not uses_full_text():
+        return stories.filter(_every_word(query))
+    search_query = SearchQuery(query, search_type="websearch", config=SEARCH_CONFIG)
+    return stories.alias(indexed=VectorAndYear()).filter(indexed=search_query)
+
+
 def _newest_matches(stories, search_query, at, since, until):
     """(id, rank) of the newest SEARCH_POOL matches, newest first, each ranked on the row just
     read for it: those of the newest two years first, older ones only if they are too few.

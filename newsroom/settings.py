@@ -96,10 +96,13 @@ INSTALLED_APPS = [
     "django_prose_editor",
     "django_tasks_db",
     "axes",
+    # The API's interactive docs (its Swagger UI files, served as static files).
+    "ninja",
     "authors",
     "articles",
     "wordpress",
     "ingest",
+    "api",
 ]
 
 MIDDLEWARE = [
@@ -107,6 +110,8 @@ MIDDLEWARE = [
     # The site's one language and zone, active for the whole request (cheaper look-ups).
     "articles.middleware.SiteLocaleMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # API budgets per client: before the page cache and the 304s, so cached answers count too.
+    "api.ratelimit.RateLimitMiddleware",
     # ETag / Last-Modified answered with 304, for cached pages too.
     "django.middleware.http.ConditionalGetMiddleware",
     # Old WordPress addresses (301): looked up only for a would-be 404 or a `?p=` address.
@@ -217,6 +222,15 @@ INGEST_MAX_ITEM_BYTES = _env_int("INGEST_MAX_ITEM_BYTES", 1024 * 1024)  # one it
 INGEST_MAX_RAW_BYTES = _env_int("INGEST_MAX_RAW_BYTES", 256 * 1024)  # original kept per item
 INGEST_RETENTION_DAYS = _env_int("INGEST_RETENTION_DAYS", 30)  # unused items, then deleted
 INGEST_POLL_TIMEOUT = _env_int("INGEST_POLL_TIMEOUT", 20)  # seconds per request
+
+# The read API (the `api` app) -----------------------------------------------------------------
+# Requests per minute: each anonymous client (by address) and each API token; 0 lifts the limit.
+NEWSROOM_API_RATE_ANONYMOUS = _env_int("API_RATE_ANONYMOUS", 60)
+NEWSROOM_API_RATE_TOKEN = _env_int("API_RATE_TOKEN", 600)
+if NEWSROOM_API_RATE_ANONYMOUS < 0 or NEWSROOM_API_RATE_TOKEN < 0:
+    _refuse("API_RATE_ANONYMOUS and API_RATE_TOKEN are requests per minute: 0 or more.")
+NEWSROOM_API_PAGE_SIZE = 20
+NEWSROOM_API_MAX_PAGE_SIZE = 100
 
 # Auth -----------------------------------------------------------------------------------------
 AUTHENTICATION_BACKENDS = [

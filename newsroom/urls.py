@@ -7,6 +7,7 @@ from django.urls import include, path, re_path
 from django.views.decorators.http import conditional_page
 from django.views.static import serve
 
+from api.views import api
 from articles import health
 from articles.caching import SITEMAPS, add_cache_keys
 from articles.public import sitemaps as article_sitemaps
@@ -26,6 +27,7 @@ def _sitemap_view(view, **options):
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("healthz", health.healthz, name="healthz"),
+    path("api/v1/", api.urls),
     path("robots.txt", public_views.robots_txt, name="robots_txt"),
     path("social-card-<int:width>x<int:height>.png", social_card.card, name="social_card"),
     path("sitemap.xml", _sitemap_view(article_sitemaps.index), name="sitemap"),
