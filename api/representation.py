@@ -12,6 +12,7 @@ from django.urls import reverse
 
 from articles import images
 from articles.public.jsonld import absolute
+from articles.public.views import related_stories
 
 
 def moment(value):
@@ -170,11 +171,14 @@ def article_summary(article):
     }
 
 
-def article_detail(article, related=()):
+def article_detail(article, related=None):
     """A story in full: `article_summary` plus its sanitised body HTML, its corrections
-    (oldest first) and ``related`` stories (live ones, as `related_data`). Reads an article
-    loaded with `for_detail()`."""
+    (oldest first) and its related stories (live ones only; found here unless the caller
+    already has them). Reads an article loaded with `for_detail()` without a query but the
+    related stories' two."""
     parts = article.detail_parts()
+    if related is None:
+        related = related_stories(article, tag_ids=[tag.pk for tag in parts.tags])
     return {
         **article_summary(article),
         "body_html": article.body,
