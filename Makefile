@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 HOST ?= 127.0.0.1
 
-.PHONY: run serve install install-dev test lint format bench bench-import faults bench-ingest check-python clean
+.PHONY: run serve install install-dev test lint format bench bench-api bench-import faults bench-ingest check-python clean
 
 check-python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 12) else "Newsroom needs Python 3.12 or newer; found " + sys.version.split()[0] + ". Set PYTHON=python3.12.")'
@@ -88,6 +88,10 @@ faults: install
 # BENCH_COUNT=10000 articles by default; see bench/README.md for the other knobs.
 bench: install
 	$(PY) bench/run.py
+
+# The read API's answers alone (list, filtered list, story, ninjs), uncached and cached.
+bench-api: install
+	BENCH_ONLY=api $(PY) bench/run.py
 
 # Import a generated WordPress export (20,000 posts) on PostgreSQL, then again unchanged;
 # BENCH_IMPORT_BIG=1 adds a 1 GB export for the memory ceiling. See bench/README.md.

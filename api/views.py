@@ -62,6 +62,7 @@ Stories as the public site shows them, newest first, as JSON and as IPTC ninjs 3
 * `ETag` and `Last-Modified` are sent; conditional requests are answered with **304**.
 """
 
+
 class ContentApi(NinjaAPI):
     def get_openapi_schema(self, **kwargs):
         """The generated document, saying that the token is optional: `{}` among the

@@ -83,6 +83,10 @@ def pages():
         "search (common word)": "/search/?q=nato",
         "latest feed": "/feeds/latest/rss/",
         "news sitemap": "/news-sitemap.xml",
+        "api articles": "/api/v1/articles/",
+        "api articles (tag)": f"/api/v1/articles/?tag={tag.slug}",
+        "api article": f"/api/v1/articles/{article.pk}/",
+        "api ninjs": f"/api/v1/articles/{article.pk}/ninjs",
     }
 
 
@@ -109,6 +113,8 @@ def count_queries(client, url):
 
 def main():
     found = pages()
+    if only := os.environ.get("BENCH_ONLY"):
+        found = {name: url for name, url in found.items() if name.startswith(only)}
     queries, status = {}, {}
     client = Client()
     for name, url in found.items():

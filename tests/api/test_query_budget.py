@@ -35,7 +35,7 @@ def newsroom_of(n):
     and related stories, and a lead picture."""
     section = make_section()
     stories = []
-    for i in range(n):
+    for _ in range(n):
         story = make_article(
             section=section, tags=[f"Topic {j}" for j in range(n)], lead_image=make_picture()
         )
