@@ -369,7 +369,6 @@ class ArticleQuerySet(models.QuerySet):
             .prefetch_related(bylines_prefetch())
         )
 
-
     def for_api(self):
         """Items of the API's story lists: `for_detail()` without the body (the list shows
         none), so a page of any length costs two queries."""
