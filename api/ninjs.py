@@ -13,7 +13,7 @@ from django.utils.html import strip_tags
 from articles.public.bylines import byline_text
 from articles.public.jsonld import absolute
 
-from .representation import image_data, moment, public_url
+from .representation import image_data, moment, page_url, public_url
 
 NINJS_PROFILE = "newsroom-article"
 
@@ -74,7 +74,7 @@ def article_ninjs(article):
                 {
                     "name": byline.author.name,
                     "rel": byline.role,
-                    "uri": absolute(byline.author.get_absolute_url()),
+                    "uri": page_url("authors:detail", byline.author.slug),
                 }
             )
         item["people"] = people
@@ -82,7 +82,7 @@ def article_ninjs(article):
         {
             "name": tag.name,
             "rel": "about",
-            "uri": absolute(reverse("articles:tag", kwargs={"slug": tag.slug})),
+            "uri": page_url("articles:tag", tag.slug),
             "literal": tag.slug,
         }
         for tag in parts.tags
@@ -93,7 +93,7 @@ def article_ninjs(article):
             {
                 "name": article.section.name,
                 "rel": "section",
-                "uri": absolute(article.section.get_absolute_url()),
+                "uri": page_url("articles:section", article.section.slug, "section"),
                 "literal": article.section.slug,
             },
         )
@@ -104,7 +104,7 @@ def article_ninjs(article):
             {
                 "name": link.source.name,
                 "role": link.relation,
-                "uri": absolute(link.source.get_absolute_url()),
+                "uri": page_url("articles:source", link.source.slug),
                 **({"literal": link.original_url} if link.original_url else {}),
             }
             for link in parts.sources

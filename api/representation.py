@@ -6,8 +6,10 @@ function reads only what the named query shapes load (`ArticleQuerySet.for_api()
 `for_detail()`), so building a page of them costs no query.
 """
 
+import functools
 from datetime import UTC
 
+from django.conf import settings
 from django.urls import reverse
 
 from articles import images
@@ -22,6 +24,18 @@ def moment(value):
     return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
+@functools.lru_cache(maxsize=8192)
+def _path(urlconf, name, argument, slug):
+    return reverse(name, urlconf=urlconf, kwargs={argument: slug})
+
+
+def page_url(name, slug, argument="slug"):
+    """The absolute address of a section, tag, author or source page. Remembered per slug
+    (and URL configuration): a page of stories names the same few hundred again and again,
+    and `reverse()` was most of the cost of naming them."""
+    return absolute(_path(settings.ROOT_URLCONF, name, argument, slug))
+
+
 def section_data(section):
     if section is None:
         return None
@@ -30,7 +44,7 @@ def section_data(section):
         "name": section.name,
         "slug": section.slug,
         "description": section.description,
-        "url": absolute(section.get_absolute_url()),
+        "url": page_url("articles:section", section.slug, "section"),
     }
 
 
@@ -39,7 +53,7 @@ def tag_data(tag):
         "id": tag.pk,
         "name": tag.name,
         "slug": tag.slug,
-        "url": absolute(reverse("articles:tag", kwargs={"slug": tag.slug})),
+        "url": page_url("articles:tag", tag.slug),
     }
 
 
@@ -50,7 +64,7 @@ def source_data(source):
         "slug": source.slug,
         "kind": source.kind,
         "homepage_url": source.homepage_url,
-        "url": absolute(source.get_absolute_url()),
+        "url": page_url("articles:source", source.slug),
     }
 
 
@@ -101,7 +115,7 @@ def author_data(author, *, photo=True):
         "id": author.pk,
         "name": author.name,
         "slug": author.slug,
-        "url": absolute(author.get_absolute_url()),
+        "url": page_url("authors:detail", author.slug),
         "job_title": author.job_title,
         "affiliation": author.affiliation,
         "bio": author.bio,
@@ -117,7 +131,7 @@ def byline_data(byline):
         "name": author.name,
         "role": byline.role,
         "author_slug": author.slug,
-        "author_url": absolute(author.get_absolute_url()),
+        "author_url": page_url("authors:detail", author.slug),
     }
 
 
@@ -126,7 +140,7 @@ def article_source_data(link):
         "outlet": link.source.name,
         "outlet_slug": link.source.slug,
         "outlet_kind": link.source.kind,
-        "outlet_url": absolute(link.source.get_absolute_url()),
+        "outlet_url": page_url("articles:source", link.source.slug),
         "relation": link.relation,
         "original_url": link.original_url,
         "original_headline": link.original_headline,
@@ -148,10 +162,11 @@ def public_url(article):
     return absolute(article.get_absolute_url()) if article.is_live else None
 
 
-def article_summary(article):
+def article_summary(article, parts=None):
     """A story in a list: everything but its body, corrections and related stories. Reads an
-    article loaded with `for_api()` or `for_detail()`."""
-    parts = article.detail_parts()
+    article loaded with `for_api()` or `for_detail()` (and its `detail_parts()`, if the
+    caller has them already)."""
+    parts = parts or article.detail_parts()
     return {
         "id": article.pk,
         "url": public_url(article),
@@ -180,7 +195,7 @@ def article_detail(article, related=None):
     if related is None:
         related = related_stories(article, tag_ids=[tag.pk for tag in parts.tags])
     return {
-        **article_summary(article),
+        **article_summary(article, parts),
         "body_html": article.body,
         "corrections": [correction_data(c) for c in parts.corrections],
         "related": [related_data(story) for story in related],

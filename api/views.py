@@ -211,8 +211,9 @@ STORY_FILTERS = ("section", "tag", "author", "source", "updated_since", "q", "cu
 
 
 def page_of_stories(request, shape, section, tag, author, source, updated_since, q, cursor, limit):
-    """One page of live stories loaded with ``shape`` ("for_api" or "for_detail"), and the
-    URL of the next page (None on the last)."""
+    """One page of live stories loaded with ``shape`` ("for_api" or "for_detail"), their
+    `detail_parts()` by id, the URL of the next page (None on the last), and the cache keys
+    of what the page shows."""
     allow_only(request, *STORY_FILTERS)
     stories = queries.live_stories(
         timezone.now(),
@@ -234,12 +235,13 @@ def page_of_stories(request, shape, section, tag, author, source, updated_since,
         following = next_url(
             request, cursors.make("stories", [last.publish_at.isoformat(), last.pk])
         )
+    parts = {story.pk: story.detail_parts() for story in rows}
     keys = {FEEDS, *story_keys(rows)}
-    for story in rows:
-        keys |= {source_key(link.source.pk) for link in story.detail_parts().sources}
+    for found in parts.values():
+        keys |= {source_key(link.source.pk) for link in found.sources}
     if q:
         keys.add(SEARCH)
-    return rows, following, keys
+    return rows, parts, following, keys
 
 
 def story_or_gone(request, article_id):
@@ -297,10 +299,10 @@ def articles(
     cursor: Annotated[str | None, Query(description="From a list's `next` URL.")] = None,
     limit: Limit = settings.NEWSROOM_API_PAGE_SIZE,
 ):
-    rows, following, keys = page_of_stories(
+    rows, parts, following, keys = page_of_stories(
         request, "for_api", section, tag, author, source, updated_since, q, cursor, limit
     )
-    items = [article_summary(story) for story in rows]
+    items = [article_summary(story, parts[story.pk]) for story in rows]
     return respond(request, {"items": items, "next": following}, keys=keys)
 
 
@@ -359,7 +361,7 @@ def ninjs_list(
     cursor: str | None = None,
     limit: Limit = settings.NEWSROOM_API_PAGE_SIZE,
 ):
-    rows, following, keys = page_of_stories(
+    rows, _parts, following, keys = page_of_stories(
         request, "for_detail", section, tag, author, source, updated_since, q, cursor, limit
     )
     items = [article_ninjs(story) for story in rows]
