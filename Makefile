@@ -109,3 +109,9 @@ cluster: install
 # on the same ports as `make cluster` (stop that first). Skipped when varnishd is missing.
 cluster-test: install-dev
 	$(PY) -m pytest -p no:cacheprovider -m cluster tests/cluster $(PYTEST_ARGS)
+
+# The cluster's numbers (bench/cluster.py): cached article through Varnish against nginx, a
+# publish storm, uncached pages on one application server and on two. Uses `make cluster`'s
+# topology when it runs, else starts one. Needs wrk and nginx (nginx-light).
+bench-cluster: install
+	$(PY) bench/cluster.py

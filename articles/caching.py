@@ -685,11 +685,18 @@ def purge_backend():
 # What changes public pages: stories, their relations, names, pictures, navigation ---------------
 def _shows(article):
     """Whether pages may show this story: it is live, or has been (its old address answers
-    410, lists showed it). A story still to go live needs no purge: the schedule brings it."""
+    410, lists showed it). A story still to go live needs no purge here: the schedule
+    brings it (but see `_will_show`)."""
     if article is None:
         return False
     first = article.first_published_at
     return article.is_live or (first is not None and first <= timezone.now())
+
+
+def _will_show(article):
+    """Scheduled to go live: the page cache follows the schedule by itself, but a CDN's copy
+    of its pages was stored not knowing the moment; purged, their next copy is bounded by it."""
+    return article.status == article.Status.PUBLISHED and not article.is_live
 
 
 def _article_about_to_save(sender, instance, raw=False, **kwargs):
@@ -725,6 +732,8 @@ def _article_saved(sender, instance, raw=False, **kwargs):
     before = getattr(instance, "_cache_before", None)
     old_section = before[0] if before else None
     shown = _shows(instance) or _was_shown(sender, before)
+    if not shown and _will_show(instance) and purge_backend() is not None:
+        shown = True
 
     def after_commit():
         schedule_changed()

@@ -15,6 +15,7 @@ drive: they kill and restart application servers, stop the replica or pause its 
 
 import argparse
 import contextlib
+import json
 import os
 import secrets
 import shutil
@@ -35,6 +36,8 @@ REDIS_PORT = 8249
 PRIMARY_PORT = 5433
 REPLICA_PORT = 5434
 DATABASE = "newsroom"
+# Where a running cluster is described (its directory, process ids), for tests to attach to.
+STATE = ROOT / ".cluster.json"
 # Debian packages, and the command each provides.
 PACKAGES = {
     "varnish": "varnishd",
@@ -103,6 +106,16 @@ def answers(url, timeout=1.0):
         return None
 
 
+def _alive(pid, process=None):
+    if process is not None:
+        return process.poll() is None
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
 def wait_for(check, what, seconds=30):
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
@@ -120,8 +133,10 @@ class Cluster:
         self.gunicorn_workers = gunicorn_workers
         self.log = log
         self.dir = None
-        self.apps = {}
         self.processes = {}
+        self.pids = {}
+        self.secret = ""
+        self.attached = False
         self.as_postgres = []
         self.pg = postgres_bin()
 
@@ -217,7 +232,7 @@ class Cluster:
         self._postgres(
             self.pg / "pg_basebackup",
             *("-h", "127.0.0.1", "-p", PRIMARY_PORT, "-U", "postgres"),
-            *("-D", data, "-R", "-X", "stream"),
+            *("-D", data, "-R", "-X", "stream", "-c", "fast"),
         )
         with (data / "postgresql.auto.conf").open("a") as conf:
             conf.write(f"port = {REPLICA_PORT}\nunix_socket_directories = '{data}'\n")
@@ -279,6 +294,9 @@ class Cluster:
     def start_worker(self):
         self._spawn("worker", [sys.executable, "manage.py", "run_worker", "--interval", "1"])
 
+    def stop_worker(self):
+        self._kill("worker")
+
     def _start_varnish(self):
         self._spawn(
             "varnish",
@@ -295,7 +313,13 @@ class Cluster:
     def varnishstat(self, *fields):
         """{counter: value} from varnishstat, e.g. MAIN.cache_hit, MAIN.backend_req."""
         out = subprocess.run(
-            ["varnishstat", "-n", str(self.dir / "varnish"), "-1", *sum((["-f", f] for f in fields), [])],
+            [
+                "varnishstat",
+                "-n",
+                str(self.dir / "varnish"),
+                "-1",
+                *sum((["-f", f] for f in fields), []),
+            ],
             capture_output=True,
             text=True,
             check=True,
@@ -304,7 +328,7 @@ class Cluster:
 
     def _spawn(self, name, command):
         log = (self.dir / f"{name}.log").open("ab")
-        self.processes[name] = subprocess.Popen(  # noqa: S603 - fixed commands
+        process = subprocess.Popen(  # noqa: S603 - fixed commands
             command,
             cwd=ROOT,
             env=self.env(),
@@ -312,22 +336,59 @@ class Cluster:
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
+        self.processes[name] = process
+        self.pids[name] = process.pid
+        self._save_state()
 
     def _kill(self, name, sig=signal.SIGTERM):
+        pid = self.pids.pop(name, None)
         process = self.processes.pop(name, None)
-        if process is None or process.poll() is not None:
+        self._save_state()
+        if pid is None:
             return
         with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, sig)
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
+            os.killpg(pid, sig)
+        deadline = time.monotonic() + 10
+        while _alive(pid, process) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        if _alive(pid, process):
             with contextlib.suppress(ProcessLookupError):
-                os.killpg(process.pid, signal.SIGKILL)
-            process.wait()
+                os.killpg(pid, signal.SIGKILL)
+            while _alive(pid, process):
+                time.sleep(0.05)
+
+    def _save_state(self):
+        if self.dir is not None:
+            STATE.write_text(
+                json.dumps({"dir": str(self.dir), "secret": self.secret, "pids": self.pids})
+            )
+
+    @classmethod
+    def attach(cls, **options):
+        """The cluster `make cluster` is running, or None: tests and benches can drive it."""
+        try:
+            state = json.loads(STATE.read_text())
+        except (OSError, ValueError):
+            return None
+        cluster = cls(**options)
+        cluster.dir, cluster.secret, cluster.pids = (
+            Path(state["dir"]),
+            state["secret"],
+            state["pids"],
+        )
+        if not cluster.dir.exists() or answers(f"{cls.varnish_url}/healthz") is None:
+            return None
+        if os.geteuid() == 0:
+            cluster.as_postgres = ["runuser", "-u", "postgres", "--"]
+        cluster.attached = True
+        return cluster
 
     # Stopping -----------------------------------------------------------------------------
     def stop(self):
+        if self.attached:
+            return  # its owner stops it
+        with contextlib.suppress(OSError, ValueError):
+            self.pids.update(json.loads(STATE.read_text())["pids"])  # restarted by a test
         for name in ["varnish", "worker", *(f"app{i + 1}" for i in range(2)), "redis"]:
             self._kill(name)
         if self.dir is not None:
@@ -336,6 +397,7 @@ class Cluster:
                     self.pg_stop(name)
             shutil.rmtree(self.dir, ignore_errors=True)
             self.dir = None
+            STATE.unlink(missing_ok=True)
 
     def __enter__(self):
         return self.start()
@@ -372,7 +434,7 @@ Ctrl-C stops it all.""",
         while not stopping:
             for name, process in list(cluster.processes.items()):
                 if process.poll() is not None:
-                    print(f"{name} exited ({process.returncode}); see its log.", flush=True)
+                    # Killed by a test (which restarts it), or crashed: its log says.
                     cluster.processes.pop(name)
             time.sleep(0.5)
     finally:
