@@ -44,7 +44,7 @@ def wrk(url, duration=DURATION, headers=()):
     for header in headers:
         command += ["-H", header]
     command += ["-s", str(BENCH / "wrk_report.lua"), url]
-    out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+    out = subprocess.run(command, capture_output=True, text=True, check=True).stdout  # noqa: S603
     result = json.loads(out.strip().splitlines()[-1])
     result["rps"] = round(result["requests"] / (result["duration_us"] / 1e6), 1)
     return result
@@ -118,7 +118,7 @@ def publish_storm(cluster):
     # Varnish answers each purge with a synthetic response: s_synth counts the purges.
     counters = ("MAIN.cache_hit", "MAIN.cache_miss", "MAIN.backend_req", "MAIN.s_synth")
     prepare = f"from bench.storm import storm_drafts; storm_drafts({STORM_STORIES})"
-    made = subprocess.run(
+    made = subprocess.run(  # noqa: S603
         [sys.executable, "manage.py", "shell", "-c", prepare],
         cwd=ROOT,
         env=cluster.env(),
@@ -212,19 +212,33 @@ def main():
     (results / f"cluster-{time.strftime('%Y%m%d-%H%M%S')}.json").write_text(
         json.dumps(report, indent=2)
     )
-    r = report
-    print(
-        f"""
-Cluster bench: wrk {CONNECTIONS} connections x {DURATION} s, {os.cpu_count()} CPUs
-                                            req/s      p50 ms   p99 ms  errors
-cached article, nginx static file     {r["cached"]["nginx"]["rps"]:>10}  {r["cached"]["nginx"]["p50_us"] / 1000:>8.2f} {r["cached"]["nginx"]["p99_us"] / 1000:>8.2f}  {r["cached"]["nginx"]["errors"]}
-cached article, through Varnish       {r["cached"]["varnish"]["rps"]:>10}  {r["cached"]["varnish"]["p50_us"] / 1000:>8.2f} {r["cached"]["varnish"]["p99_us"] / 1000:>8.2f}  {r["cached"]["varnish"]["errors"]}
-  Varnish / nginx: {r["cached"]["ratio"]} (target >= 0.8)
-publish storm, home through Varnish   {r["storm"]["reads"]["rps"]:>10}  {r["storm"]["reads"]["p50_us"] / 1000:>8.2f} {r["storm"]["reads"]["p99_us"] / 1000:>8.2f}  {r["storm"]["reads"]["errors"]}
-  {r["storm"]["published"]} stories in {r["storm"]["seconds"]} s: {r["storm"]["purges"]} purges, hit rate {r["storm"]["hit_rate"]}, backend requests per purge {r["storm"]["backend_requests_per_purge"]}
-uncached page, one app server         {r["uncached"]["one_server"]["rps"]:>10}  {r["uncached"]["one_server"]["p50_us"] / 1000:>8.2f} {r["uncached"]["one_server"]["p99_us"] / 1000:>8.2f}  {r["uncached"]["one_server"]["errors"]}
-uncached page, two app servers        {r["uncached"]["two_servers"]["rps"]:>10}  {r["uncached"]["two_servers"]["p50_us"] / 1000:>8.2f} {r["uncached"]["two_servers"]["p99_us"] / 1000:>8.2f}  {r["uncached"]["two_servers"]["errors"]}
-  two / one: {r["uncached"]["ratio"]}"""
+    print(table(report))
+
+
+def table(r):
+    def row(label, w):
+        return (
+            f"{label:<40}{w['rps']:>10}  {w['p50_us'] / 1000:>8.2f} {w['p99_us'] / 1000:>8.2f}"
+            f"  {w['errors'] + w['non_2xx_3xx']}"
+        )
+
+    cached, storm, uncached = r["cached"], r["storm"], r["uncached"]
+    return "\n".join(
+        [
+            f"Cluster bench: wrk {r['connections']} connections x {r['duration']} s, "
+            f"{r['cpus']} CPUs",
+            f"{'':<40}{'req/s':>10}  {'p50 ms':>8} {'p99 ms':>8}  errors",
+            row("cached article, nginx static file", cached["nginx"]),
+            row("cached article, through Varnish", cached["varnish"]),
+            f"  Varnish / nginx: {cached['ratio']} (target >= 0.8)",
+            row("publish storm: home through Varnish", storm["reads"]),
+            f"  {storm['published']} stories in {storm['seconds']} s, {storm['purges']} purges: "
+            f"hit rate {storm['hit_rate']}, "
+            f"backend requests per purge {storm['backend_requests_per_purge']}",
+            row("uncached page, one app server", uncached["one_server"]),
+            row("uncached page, two app servers", uncached["two_servers"]),
+            f"  two / one: {uncached['ratio']}",
+        ]
     )
 
 

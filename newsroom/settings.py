@@ -156,7 +156,6 @@ TEMPLATES = [
 import dj_database_url  # noqa: E402
 
 
-
 def _env_database(name, url):
     """The database a URL names, with the connection settings every PostgreSQL one gets."""
     try:

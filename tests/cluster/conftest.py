@@ -136,7 +136,7 @@ class Reader:
 class Editor:
     """A signed-in editor with a cookie jar, working through the admin."""
 
-    def __init__(self, base, username="editor", password="editor-demo-pass"):
+    def __init__(self, base, username="editor", password="editor-demo-pass"):  # noqa: S107 - the demo's
         self.base = base
         self.jar = http.cookiejar.CookieJar()
         self.opener = urllib.request.build_opener(
