@@ -188,6 +188,7 @@ def main():
         log("Starting the cluster (deploy/cluster.py)...")
         cluster = Cluster(log=log).start()
     workdir = Path(tempfile.mkdtemp(prefix="newsroom-bench-cluster-"))
+    workdir.chmod(0o755)  # nginx's workers run as another user
     try:
         log("1/3 cached article: Varnish against nginx (static file)")
         cached = varnish_versus_nginx(cluster, workdir)

@@ -406,6 +406,8 @@ NEWSROOM_PURGE_BACKEND = os.environ.get(
     "PURGE_BACKEND", "articles.caching.HttpPurgeBackend" if NEWSROOM_PURGE_URLS else ""
 )
 NEWSROOM_PURGE_HEADER = os.environ.get("PURGE_HEADER", "Surrogate-Key")
+# Seconds a purge request may take before it counts as failed (kept in the outbox, retried).
+NEWSROOM_PURGE_TIMEOUT = _env_int("PURGE_TIMEOUT", 2)
 
 # The task worker (`manage.py run_worker`, `articles.tasks`): how long a claim on a side effect
 # lasts before another worker may take it over, and how often the worker sweeps the outbox.
