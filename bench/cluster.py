@@ -119,7 +119,7 @@ def publish_storm(cluster):
     counters = ("MAIN.cache_hit", "MAIN.cache_miss", "MAIN.backend_req", "MAIN.s_synth")
     prepare = f"from bench.storm import storm_drafts; storm_drafts({STORM_STORIES})"
     made = subprocess.run(  # noqa: S603
-        [sys.executable, "manage.py", "shell", "-c", prepare],
+        [sys.executable, "manage.py", "shell", "-v", "0", "-c", prepare],
         cwd=ROOT,
         env=cluster.env(),
         capture_output=True,
@@ -130,7 +130,7 @@ def publish_storm(cluster):
     publish = f"from bench.storm import storm; storm({ids!r}, {STORM_SECONDS / STORM_STORIES})"
     # Start the publisher first (its start-up is not part of the storm), then read.
     publisher = subprocess.Popen(  # noqa: S603
-        [sys.executable, "manage.py", "shell", "-c", publish],
+        [sys.executable, "manage.py", "shell", "-v", "0", "-c", publish],
         cwd=ROOT,
         env=cluster.env(),
         stdout=subprocess.PIPE,

@@ -82,7 +82,7 @@ def run_in_cluster(cluster, call):
             sys.executable,
             "manage.py",
             "shell",
-            "-c",
+            *("-v", "0", "-c"),
             f"from tests.cluster.stories import *; {call}",
         ],
         cwd=ROOT,
