@@ -14,10 +14,10 @@ Prints a table and writes bench/results/cluster-<time>.json.
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import urllib.request
 from pathlib import Path
@@ -39,15 +39,23 @@ def log(message):
     print(message, file=sys.stderr, flush=True)
 
 
-def wrk(url, duration=DURATION, headers=()):
-    command = ["wrk", "-t2", f"-c{CONNECTIONS}", f"-d{duration}s", "--latency"]
+def wrk_command(url, duration, headers=()):
+    # A generous timeout: a slow answer counts in the latencies, not as an error.
+    command = ["wrk", "-t2", f"-c{CONNECTIONS}", f"-d{duration}s", "--timeout", "10s"]
     for header in headers:
         command += ["-H", header]
-    command += ["-s", str(BENCH / "wrk_report.lua"), url]
-    out = subprocess.run(command, capture_output=True, text=True, check=True).stdout  # noqa: S603
+    return [*command, "-s", str(BENCH / "wrk_report.lua"), url]
+
+
+def wrk_result(out):
     result = json.loads(out.strip().splitlines()[-1])
     result["rps"] = round(result["requests"] / (result["duration_us"] / 1e6), 1)
     return result
+
+
+def wrk(url, duration=DURATION, headers=()):
+    command = wrk_command(url, duration, headers)
+    return wrk_result(subprocess.run(command, capture_output=True, text=True, check=True).stdout)  # noqa: S603
 
 
 def nginx_serving(html, workdir):
@@ -136,16 +144,16 @@ def publish_storm(cluster):
         stdout=subprocess.PIPE,
         text=True,
     )
-    results = {}
-    first = publisher.stdout.readline()  # "go": Django is loaded, publishing starts now
-    assert first.strip() == "go", first
+    while (line := publisher.stdout.readline()) and line.strip() != "go":
+        pass  # Django's start-up; publishing starts at "go"
+    # Readers for exactly as long as the storm lasts (wrk stops and reports on SIGINT).
     before = cluster.varnishstat(*counters)
-    reading = threading.Thread(
-        target=lambda: results.update(wrk(f"{cluster.varnish_url}/", duration=STORM_SECONDS))
+    reading = subprocess.Popen(  # noqa: S603
+        wrk_command(f"{cluster.varnish_url}/", 600), stdout=subprocess.PIPE, text=True
     )
-    reading.start()
     out, _ = publisher.communicate()
-    reading.join()
+    reading.send_signal(signal.SIGINT)
+    results = wrk_result(reading.communicate()[0])
     after = cluster.varnishstat(*counters)
     delta = {k: after[k] - before[k] for k in counters}
     published = json.loads(out.strip().splitlines()[-1])
