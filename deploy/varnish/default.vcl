@@ -104,17 +104,24 @@ sub vcl_backend_response {
     if (bereq.uncacheable) {
         return (deliver);
     }
-    # Only what the application declared storable, for as long as it said.
+    # Only what the application declared storable, for as long as it said. The rest is
+    # remembered as "hit-for-miss" for a few seconds: never served, but the next readers of
+    # that address fetch at once, side by side, instead of queueing one behind the other
+    # for a fetch that cannot be shared (a page rendered while a purge happened says
+    # max-age=0, and in a publishing storm that is most renders of the home page).
     if (beresp.status != 200 || !beresp.http.Surrogate-Control ||
         beresp.http.Surrogate-Control !~ "max-age=[0-9]+" ||
         beresp.http.Set-Cookie || beresp.http.Cache-Control ~ "(private|no-store|no-cache)") {
-        set beresp.ttl = 0s;
+        set beresp.ttl = 5s;
+        set beresp.grace = 0s;
         set beresp.uncacheable = true;
         return (deliver);
     }
     set beresp.ttl = std.duration(
         regsub(beresp.http.Surrogate-Control, "^.*max-age=([0-9]+).*$", "\1") + "s", 0s);
     if (beresp.ttl <= 0s) {
+        set beresp.ttl = 5s;
+        set beresp.grace = 0s;
         set beresp.uncacheable = true;
         return (deliver);
     }

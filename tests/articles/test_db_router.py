@@ -86,3 +86,7 @@ def test_a_failing_replica_is_skipped_for_a_while_then_tried_again(settings, mon
     assert not state.available()
     clock[0] += 5
     assert state.available()
+
+
+def test_healthz_says_there_is_no_replica_when_none_is_configured(client, db):
+    assert client.get("/healthz").json()["replica"] == {"status": "off"}
