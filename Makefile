@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 HOST ?= 127.0.0.1
 
-.PHONY: run serve install install-dev test lint format bench bench-api bench-import faults bench-ingest check-python clean
+.PHONY: run serve install install-dev test lint format bench bench-api bench-import faults bench-ingest check-python clean cluster cluster-test bench-cluster
 
 check-python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 12) else "Newsroom needs Python 3.12 or newer; found " + sys.version.split()[0] + ". Set PYTHON=python3.12.")'
@@ -102,3 +102,20 @@ bench-import: install
 # BENCH_INGEST_DATABASE_URL picks the database (default: a fresh SQLite file).
 bench-ingest: install
 	$(PY) bench/ingest.py
+
+# Scaled out on loopback: Varnish, two gunicorn servers, the worker, Redis, and a PostgreSQL
+# primary with a streaming replica, all fresh in a temporary directory (deploy/cluster.py).
+# Installs the Debian packages it needs when run as root. Ctrl-C stops it all.
+cluster: install
+	$(PY) deploy/cluster.py
+
+# The cluster's tests (tests/cluster, marked `cluster`): they start the topology themselves,
+# on the same ports as `make cluster` (stop that first). Skipped when varnishd is missing.
+cluster-test: install-dev
+	$(PY) -m pytest -p no:cacheprovider -m cluster tests/cluster $(PYTEST_ARGS)
+
+# The cluster's numbers (bench/cluster.py): cached article through Varnish against nginx, a
+# publish storm, uncached pages on one application server and on two. Uses `make cluster`'s
+# topology when it runs, else starts one. Needs wrk and nginx (nginx-light).
+bench-cluster: install
+	$(PY) bench/cluster.py

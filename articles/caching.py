@@ -58,6 +58,8 @@ from django.utils import timezone
 from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.module_loading import import_string
 
+from .db_router import note_primary_position
+
 logger = logging.getLogger("newsroom.cache")
 
 # Keys every page listing recent stories depends on.
@@ -322,18 +324,30 @@ def purge_keys(keys, *, strict=False):
     keys = sorted({str(k) for k in keys if k})
     if not keys:
         return
+    # Before anything is purged: a page rendered after this purge is read from a replica
+    # only once it has replayed this change.
+    note_primary_position()
     failures = []
     if error := _move([_generation_key(k) for k in keys], "purging"):
         failures.append(f"page cache: {error}")
-    backend = purge_backend()
-    if backend is not None:
-        try:
-            backend.purge(keys)
-        except Exception as exc:  # noqa: BLE001 - the CDN is best effort; the page cache is purged
-            logger.exception("CDN purge of %s failed", " ".join(keys))
-            failures.append(f"CDN: {exc}")
+    try:
+        purge_cdn(keys)
+    except Exception as exc:  # noqa: BLE001 - the page cache is purged; the outbox retries the CDN
+        logger.warning("CDN purge of %s failed: %s", " ".join(keys), exc)
+        failures.append(f"CDN: {exc}")
+        if not strict:
+            from .tasks import record_cdn_purge
+
+            record_cdn_purge(keys, error=str(exc))
     if strict and failures:
         raise PurgeFailed("; ".join(failures))
+
+
+def purge_cdn(keys):
+    """Send ``keys`` to the CDN's purge backend, if one is configured; raises on failure."""
+    backend = purge_backend()
+    if backend is not None and keys:
+        backend.purge(sorted(keys))
 
 
 def purge_on_commit(keys):
@@ -344,6 +358,7 @@ def purge_on_commit(keys):
 
 def schedule_changed():
     """A story's times may have changed: readers read the schedule window afresh."""
+    note_primary_position()
     _move([SCHEDULE], "recording a schedule change")
 
 
@@ -441,20 +456,26 @@ def _storable(request, response):
 
 
 def _public_headers(response, keys, seconds_left):
-    """Cache-Control for browsers and CDNs, bounded by the next scheduled change."""
+    """Cache-Control for browsers and CDNs, Surrogate-Control for a cache that hears our
+    purges (Varnish, Fastly): each bounded by the next scheduled change, stale copies too."""
     browser = _setting("NEWSROOM_BROWSER_MAX_AGE", 60)
     shared = _setting("NEWSROOM_CDN_MAX_AGE", 300)
     stale = _setting("NEWSROOM_CDN_STALE_WHILE_REVALIDATE", 30)
     left = max(0, int(seconds_left))
     if "Cache-Control" in response:
         del response["Cache-Control"]
+    shared = min(shared, left)
     patch_cache_control(
         response,
         public=True,
         max_age=min(browser, left),
-        s_maxage=min(shared, left),
-        stale_while_revalidate=min(stale, left),
+        s_maxage=shared,
+        # Served stale only until the next scheduled change, never after it.
+        stale_while_revalidate=min(stale, left - shared),
     )
+    # A purged cache may keep the page as long as the page cache does.
+    surrogate_seconds = min(_setting("NEWSROOM_PAGE_CACHE_SECONDS", 3600), left)
+    response["Surrogate-Control"] = f"max-age={surrogate_seconds}"
     surrogate = " ".join(sorted(keys))
     response["Surrogate-Key"] = surrogate
     response["Cache-Tag"] = ",".join(sorted(keys))
@@ -561,7 +582,14 @@ class PageCacheMiddleware:
             "headers": [
                 (k, v)
                 for k, v in response.items()
-                if k.lower() not in {"cache-control", "surrogate-key", "cache-tag", "x-page-cache"}
+                if k.lower()
+                not in {
+                    "cache-control",
+                    "surrogate-control",
+                    "surrogate-key",
+                    "cache-tag",
+                    "x-page-cache",
+                }
             ],
             "keys": keys,
             "generations": [current.get(g) for g in generation_keys],
@@ -618,18 +646,26 @@ class HttpPurgeBackend:
     tagged with any of the keys. The URLs come from settings, never from a request."""
 
     def __init__(self, urls=None, header=None, timeout=None):
-        self.urls = list(urls if urls is not None else _setting("NEWSROOM_PURGE_URLS", []))
-        self.header = header or _setting("NEWSROOM_PURGE_HEADER", "Surrogate-Key")
-        self.timeout = timeout or _setting("NEWSROOM_PURGE_TIMEOUT", 2)
+        # Unless given, read from the settings at each purge.
+        self.urls, self.header, self.timeout = urls, header, timeout
 
     def purge(self, keys):
-        for url in self.urls:
-            request = Request(url, method="PURGE", headers={self.header: " ".join(keys)})  # noqa: S310
+        """Purge at every URL; then, if any refused (an HTTP error) or did not answer in
+        time, raise `PurgeFailed` naming them, so the purge is kept and retried."""
+        urls = self.urls if self.urls is not None else _setting("NEWSROOM_PURGE_URLS", [])
+        header = self.header or _setting("NEWSROOM_PURGE_HEADER", "Surrogate-Key")
+        timeout = self.timeout or _setting("NEWSROOM_PURGE_TIMEOUT", 2)
+        failed = []
+        for url in urls:
+            request = Request(url, method="PURGE", headers={header: " ".join(keys)})  # noqa: S310
             try:
-                with urlopen(request, timeout=self.timeout) as answer:  # noqa: S310
+                with urlopen(request, timeout=timeout) as answer:  # noqa: S310
                     answer.read()
-            except OSError as exc:
+            except OSError as exc:  # refused (HTTPError), unreachable, timed out
                 logger.warning("PURGE %s for %s failed: %s", url, " ".join(keys), exc)
+                failed.append(f"{url}: {exc}")
+        if failed:
+            raise PurgeFailed("; ".join(failed))
 
 
 _backend_cache = {}
@@ -649,11 +685,18 @@ def purge_backend():
 # What changes public pages: stories, their relations, names, pictures, navigation ---------------
 def _shows(article):
     """Whether pages may show this story: it is live, or has been (its old address answers
-    410, lists showed it). A story still to go live needs no purge: the schedule brings it."""
+    410, lists showed it). A story still to go live needs no purge here: the schedule
+    brings it (but see `_will_show`)."""
     if article is None:
         return False
     first = article.first_published_at
     return article.is_live or (first is not None and first <= timezone.now())
+
+
+def _will_show(article):
+    """Scheduled to go live: the page cache follows the schedule by itself, but a CDN's copy
+    of its pages was stored not knowing the moment; purged, their next copy is bounded by it."""
+    return article.status == article.Status.PUBLISHED and not article.is_live
 
 
 def _article_about_to_save(sender, instance, raw=False, **kwargs):
@@ -689,6 +732,8 @@ def _article_saved(sender, instance, raw=False, **kwargs):
     before = getattr(instance, "_cache_before", None)
     old_section = before[0] if before else None
     shown = _shows(instance) or _was_shown(sender, before)
+    if not shown and _will_show(instance) and purge_backend() is not None:
+        shown = True
 
     def after_commit():
         schedule_changed()

@@ -74,6 +74,9 @@ MAIL_RETURNED = "mail_returned"
 MAIL_PUBLISHED = "mail_published"
 GO_LIVE_KINDS = {"golive_purge", "golive_mail"}
 EXPIRY_PURGE = "expiry_purge"
+# A CDN purge that failed when a save made it: keys in the payload, no story needed.
+CDN_PURGE = "cdn_purge"
+CDN_RETRY_AFTER = timedelta(seconds=30)
 
 
 # Recording (inside the transition's transaction) ---------------------------------------------
@@ -106,6 +109,26 @@ def wake(side_effect_id, due_at):
         job.enqueue(side_effect_id)
     except Exception:  # noqa: BLE001 - the row stays pending; the sweep and dashboard catch it
         logger.exception("Could not enqueue side effect %s", side_effect_id)
+
+
+def record_cdn_purge(keys, *, error=""):
+    """A CDN purge that failed after a save: kept in the outbox and retried (`_cdn_purge`)
+    until the CDN takes it. Never raises: a save is committed and must not fail now."""
+    keys = sorted(keys)
+    try:
+        row = SideEffect.objects.create(
+            kind=CDN_PURGE,
+            key=f"{CDN_PURGE}:{uuid.uuid4().hex}",
+            payload={"keys": keys},
+            due_at=timezone.now() + CDN_RETRY_AFTER,
+            attempts=1,
+            last_error=error[:2000],
+        )
+    except Exception:  # noqa: BLE001 - nothing more can be kept; the CDN's max-age bounds it
+        logger.exception("Could not keep the failed CDN purge of %s", " ".join(keys))
+        return None
+    transaction.on_commit(lambda: wake(row.pk, row.due_at))
+    return row
 
 
 def after_submit(article, event):
@@ -262,7 +285,7 @@ def execute(side_effect_id, *, now=None):
             # Done, cancelled, not yet due, or claimed by another worker right now.
             return "skipped"
         article = row.article
-        if article is None or is_stale(row, article):
+        if row.kind != CDN_PURGE and (article is None or is_stale(row, article)):
             row.state = SideEffect.State.CANCELLED
             row.save(update_fields=["state"])
             return "stale"
@@ -378,6 +401,10 @@ def _purge(row, article):
     caching.purge_keys(caching.article_keys(article), strict=True)
 
 
+def _cdn_purge(row, article):
+    caching.purge_cdn(row.payload.get("keys", []))
+
+
 def _mail_submitted(row, article):
     User = get_user_model()
     editors = (
@@ -441,6 +468,7 @@ HANDLERS = {
     PURGE: _purge,
     "golive_purge": _purge,
     EXPIRY_PURGE: _purge,
+    CDN_PURGE: _cdn_purge,
     MAIL_SUBMITTED: _mail_submitted,
     MAIL_RETURNED: _mail_returned,
     "golive_mail": _mail_published,

@@ -107,6 +107,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Anonymous public reads from the replica, when there is one (`articles.db_router`).
+    "articles.db_router.PublicReadsMiddleware",
     # The site's one language and zone, active for the whole request (cheaper look-ups).
     "articles.middleware.SiteLocaleMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -158,33 +160,59 @@ TEMPLATES = [
 # Database -----------------------------------------------------------------------------------
 import dj_database_url  # noqa: E402
 
+
+def _env_database(name, url):
+    """The database a URL names, with the connection settings every PostgreSQL one gets."""
+    try:
+        db = dj_database_url.parse(url)
+    except Exception as exc:  # noqa: BLE001 - any parse failure is a configuration error
+        _refuse(f"{name} is malformed ({exc}). Example: postgres://user:pass@host:5432/db")
+    if not db.get("ENGINE"):
+        _refuse(f"{name}={url!r} names no known database engine.")
+    if db["ENGINE"] == "django.db.backends.postgresql":
+        if not db.get("NAME"):
+            _refuse(f"{name} names no database. Example: postgres://user@host:5432/newsroom")
+        # Persistent connections: a news site's read path must not pay a connect per request.
+        # Each is checked before a request uses it.
+        db["CONN_MAX_AGE"] = _env_int("DB_CONN_MAX_AGE", 60)
+        db["CONN_HEALTH_CHECKS"] = True
+        db.setdefault("OPTIONS", {})
+        # A runaway public query is cut off instead of holding a worker hostage.
+        timeout = _env_int("DB_STATEMENT_TIMEOUT_MS", 5000)
+        db["OPTIONS"]["options"] = f"-c statement_timeout={timeout}"
+        db["OPTIONS"].setdefault("connect_timeout", 3)
+    elif db["ENGINE"] == "django.db.backends.sqlite3":
+        db.setdefault("OPTIONS", {})
+        db["OPTIONS"].setdefault("transaction_mode", "IMMEDIATE")
+        db["OPTIONS"].setdefault("timeout", 20)
+        db["OPTIONS"].setdefault(
+            "init_command",
+            "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        )
+    return db
+
+
 DATABASE_URL = os.environ.get("DATABASE_URL") or f"sqlite:///{BASE_DIR / 'newsroom.sqlite3'}"
-try:
-    _db = dj_database_url.parse(DATABASE_URL)
-except Exception as exc:  # noqa: BLE001 - any parse failure is a configuration error
-    _refuse(f"DATABASE_URL is malformed ({exc}). Example: postgres://user:pass@host:5432/db")
-if not _db.get("ENGINE"):
-    _refuse(f"DATABASE_URL={DATABASE_URL!r} names no known database engine.")
-if _db["ENGINE"] == "django.db.backends.postgresql":
-    if not _db.get("NAME"):
-        _refuse("DATABASE_URL names no database. Example: postgres://user@host:5432/newsroom")
-    # Persistent connections: a news site's read path must not pay a connect per request.
-    # Each is checked before a request uses it.
-    _db["CONN_MAX_AGE"] = _env_int("DB_CONN_MAX_AGE", 60)
-    _db["CONN_HEALTH_CHECKS"] = True
-    _db.setdefault("OPTIONS", {})
-    # A runaway public query is cut off instead of holding a worker hostage.
-    _db["OPTIONS"]["options"] = f"-c statement_timeout={_env_int('DB_STATEMENT_TIMEOUT_MS', 5000)}"
-    _db["OPTIONS"].setdefault("connect_timeout", 3)
-elif _db["ENGINE"] == "django.db.backends.sqlite3":
-    _db.setdefault("OPTIONS", {})
-    _db["OPTIONS"].setdefault("transaction_mode", "IMMEDIATE")
-    _db["OPTIONS"].setdefault("timeout", 20)
-    _db["OPTIONS"].setdefault(
-        "init_command",
-        "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
-    )
-DATABASES = {"default": _db}
+DATABASES = {"default": _env_database("DATABASE_URL", DATABASE_URL)}
+# A streaming replica of the primary for anonymous public reads (`articles.db_router`).
+DATABASE_REPLICA_URL = os.environ.get("DATABASE_REPLICA_URL", "")
+if DATABASE_REPLICA_URL:
+    _replica = _env_database("DATABASE_REPLICA_URL", DATABASE_REPLICA_URL)
+    if _replica["ENGINE"] != "django.db.backends.postgresql":
+        _refuse(
+            f"DATABASE_REPLICA_URL={DATABASE_REPLICA_URL!r} is not a PostgreSQL URL; "
+            "the replica is a streaming replica of a PostgreSQL primary."
+        )
+    if DATABASES["default"]["ENGINE"] != _replica["ENGINE"]:
+        _refuse("DATABASE_REPLICA_URL is set but DATABASE_URL is not PostgreSQL.")
+    # A replica that does not answer is skipped at once, not waited for (the primary serves).
+    _replica["OPTIONS"]["connect_timeout"] = _env_int("DB_REPLICA_CONNECT_TIMEOUT", 1)
+    # The test run reads through the replica's alias from the one test database.
+    _replica["TEST"] = {"MIRROR": "default"}
+    DATABASES["replica"] = _replica
+    DATABASE_ROUTERS = ["articles.db_router.ReplicaRouter"]
+# After an error, how long public reads go to the primary before the replica is tried again.
+NEWSROOM_REPLICA_RETRY_SECONDS = _env_int("REPLICA_RETRY_SECONDS", 5)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # Cache ----------------------------------------------------------------------------------------
@@ -392,6 +420,8 @@ NEWSROOM_PURGE_BACKEND = os.environ.get(
     "PURGE_BACKEND", "articles.caching.HttpPurgeBackend" if NEWSROOM_PURGE_URLS else ""
 )
 NEWSROOM_PURGE_HEADER = os.environ.get("PURGE_HEADER", "Surrogate-Key")
+# Seconds a purge request may take before it counts as failed (kept in the outbox, retried).
+NEWSROOM_PURGE_TIMEOUT = _env_int("PURGE_TIMEOUT", 2)
 
 # The task worker (`manage.py run_worker`, `articles.tasks`): how long a claim on a side effect
 # lasts before another worker may take it over, and how often the worker sweeps the outbox.

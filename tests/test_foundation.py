@@ -26,6 +26,7 @@ def start_with(env_overrides):
             "SECRET_KEY",
             "DATABASE_URL",
             "REDIS_URL",
+            "DATABASE_REPLICA_URL",
             "NEWSROOM_TIME_ZONE",
             "DJANGO_SETTINGS_MODULE",
         }
@@ -56,6 +57,8 @@ def test_production_settings_refuse_to_start_without_secret_key():
         ("DATABASE_URL", "postgres//nonsense"),
         ("DATABASE_URL", "mongodb://localhost/db"),
         ("REDIS_URL", "http://localhost:6379"),
+        ("DATABASE_REPLICA_URL", "postgres//nonsense"),
+        ("DATABASE_REPLICA_URL", "sqlite:///replica.sqlite3"),
         ("NEWSROOM_TIME_ZONE", "Mars/Olympus_Mons"),
     ],
 )

@@ -1,0 +1,92 @@
+"""Which database a read uses: the replica only for an anonymous reader's public page."""
+
+import pytest
+from django.test import RequestFactory
+
+from articles import db_router
+from articles.models import Article
+
+factory = RequestFactory()
+
+
+@pytest.mark.parametrize(
+    ("request_", "public"),
+    [
+        (factory.get("/"), True),
+        (factory.head("/world/"), True),
+        (factory.get("/", HTTP_COOKIE="sessionid=abc"), False),
+        (factory.get("/", HTTP_COOKIE="messages=abc"), False),
+        (factory.get("/", HTTP_AUTHORIZATION="Bearer token"), False),
+        (factory.get("/admin/articles/article/"), False),
+        (factory.get("/preview/abc/"), False),
+        (factory.get("/healthz"), False),
+        (factory.post("/search/"), False),
+    ],
+    ids=[
+        "anonymous",
+        "head",
+        "session",
+        "flash",
+        "token",
+        "admin",
+        "preview",
+        "healthz",
+        "post",
+    ],
+)
+def test_only_an_anonymous_readers_get_is_a_public_read(request_, public):
+    assert db_router.public_read(request_) is public
+
+
+def route_within(request, settings, *, caught_up, monkeypatch):
+    """The alias a read of an article gets inside ``request``, the replica as given."""
+    settings.DATABASES = {**settings.DATABASES, "replica": {}}
+    monkeypatch.setattr(db_router, "replica_caught_up", lambda: caught_up)
+    seen = []
+
+    def view(request):
+        seen.append(db_router.ReplicaRouter().db_for_read(Article))
+        seen.append(db_router.ReplicaRouter().db_for_write(Article))
+        return None
+
+    db_router.PublicReadsMiddleware(view)(request)
+    return seen
+
+
+def test_a_public_read_uses_the_replica_and_writes_the_primary(settings, monkeypatch):
+    assert route_within(factory.get("/"), settings, caught_up=True, monkeypatch=monkeypatch) == [
+        "replica",
+        "default",
+    ]
+
+
+def test_a_replica_down_or_behind_the_last_purge_sends_public_reads_to_the_primary(
+    settings, monkeypatch
+):
+    assert route_within(factory.get("/"), settings, caught_up=False, monkeypatch=monkeypatch) == [
+        "default",
+        "default",
+    ]
+
+
+def test_staff_and_anything_outside_a_request_read_the_primary(settings, monkeypatch):
+    signed_in = factory.get("/", HTTP_COOKIE="sessionid=abc")
+    assert route_within(signed_in, settings, caught_up=True, monkeypatch=monkeypatch)[0] == (
+        "default"
+    )
+    assert db_router.ReplicaRouter().db_for_read(Article) == "default"  # worker, commands
+
+
+def test_a_failing_replica_is_skipped_for_a_while_then_tried_again(settings, monkeypatch):
+    settings.NEWSROOM_REPLICA_RETRY_SECONDS = 5
+    state = db_router.ReplicaState()
+    clock = [100.0]
+    monkeypatch.setattr(db_router.time, "monotonic", lambda: clock[0])
+    state.failed(OSError("connection refused"))
+    assert not state.available()
+    clock[0] += 5
+    assert state.available()
+
+
+def test_healthz_says_there_is_no_replica_when_none_is_configured(client, db):
+    assert client.get("/healthz").json()["replica"] == {"status": "off"}
