@@ -47,9 +47,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from taggit.models import Tag, TaggedItem
 
-from articles import images, revisions
-from articles.models import RESERVED_SECTION_SLUGS, Article, Byline, Image, Revision, Section
-from articles.search import rebuild_search_vectors
+from articles import caching, images, revisions
+from articles.models import RESERVED_SECTION_SLUGS, Article, Byline, Image, Section
+from articles.search import vectors_rebuilt_together
 from articles.slugs import unique_slug
 from authors.models import Author
 
@@ -203,14 +203,12 @@ class Importer:
         done = 0
         # Posts are written BATCH at a time in one transaction, each post in a savepoint of its
         # own: a post that fails is rolled back alone, and the batch saves a commit per post.
+        # Each batch's search vectors are rebuilt together at its end (bylines and tags are
+        # written after each story), and the site is purged once when it commits.
         for batch in itertools.batched(wxr.posts(self.source), BATCH):
-            self.written = []
-            with transaction.atomic():
+            with caching.purges_held(), transaction.atomic(), vectors_rebuilt_together():
                 for post in batch:
                     self._post(post)
-                # Bylines and tags were added after each story's own save: its search vector
-                # is rebuilt with them once for the batch.
-                rebuild_search_vectors(self.written)
             for post in batch:
                 if post.post_type == "post":
                     done += 1
@@ -400,14 +398,13 @@ class Importer:
                 TaggedItem(content_type=self.article_type, object_id=article.pk, tag=tag)
                 for tag in tags
             )
+            # The same revision the editor's save stores, taken once bylines and tags are in.
+            revisions.store(
+                article,
+                by=None,
+                note=_("Imported from WordPress") if known is None else _("Updated from WordPress"),
+            )
             if known is None:
-                Revision.objects.create(
-                    article=article,
-                    number=1,
-                    status=article.status,
-                    data=revisions.snapshot(article),
-                    note=_("Imported from WordPress"),
-                )
                 WordPressPost.objects.create(
                     site=self.site,
                     post_id=post.post_id,
@@ -417,11 +414,9 @@ class Importer:
                     complete=complete,
                 )
             else:
-                revisions.store(article, by=None, note=_("Updated from WordPress"))
                 WordPressPost.objects.filter(site=self.site, post_id=post.post_id).update(
                     fingerprint=fingerprint, article_version=article.version, complete=complete
                 )
-            self.written.append(article.pk)
             self._post_addresses(post, article, new=known is None)
         if section_slug:
             self.used_categories[section_slug] = "section"
@@ -695,9 +690,10 @@ class Importer:
             )
             self.addresses_tried += len(paths)
         else:
-            self._keep_addresses(paths, article=article)
+            self._keep_addresses(dict.fromkeys(paths, {"article": article}))
 
     def _term_addresses(self):
+        wanted = {}  # path -> target, for every term the imported posts used
         for slug, kind in self.used_categories.items():
             term = self.survey.categories.get(slug)
             chain, parent = [slug], term.parent if term else ""
@@ -712,34 +708,47 @@ class Importer:
             if term is not None and term.term_id:
                 paths.add(addresses.normalise(self.base_path + "/", "cat", term.term_id))
             if kind == "section":
-                self._keep_addresses(paths, section=self.sections[slug])
+                target = {"section": self.sections[slug]}
+            elif (tag := self.tags.get(self._category_name(slug, "").lower())) is not None:
+                target = {"tag": tag}
             else:
-                tag = self.tags.get(self._category_name(slug, "").lower())
-                if tag is not None:
-                    self._keep_addresses(paths, tag=tag)
+                continue
+            wanted.update(dict.fromkeys(paths, target))
         for slug in self.used_tags:
             tag = self.tags.get(self._tag_name(slug, "").lower())
             if tag is not None:
-                self._keep_addresses(
-                    {
-                        addresses.normalise(f"{self.base_path}/tag/{slug}/"),
-                        addresses.normalise(self.base_path + "/", "tag", slug),
-                    },
-                    tag=tag,
-                )
+                paths = {
+                    addresses.normalise(f"{self.base_path}/tag/{slug}/"),
+                    addresses.normalise(self.base_path + "/", "tag", slug),
+                }
+                wanted.update(dict.fromkeys(paths, {"tag": tag}))
+        # A few thousand terms at most: read and written a thousand addresses at a time.
+        for chunk in itertools.batched(wanted.items(), 1000):
+            self._keep_addresses(dict(chunk))
 
-    def _keep_addresses(self, paths, **target):
-        existing = dict(OldAddress.objects.filter(path__in=paths).values_list("path", "site_id"))
-        if taken := sum(site != self.site.pk for site in existing.values()):
+    def _keep_addresses(self, wanted):
+        """Point each old address (``{path: {"article"|"section"|"tag": target}}``) at its
+        target: this site's addresses are moved, new ones added, another site's left alone."""
+        existing = {
+            address.path: address for address in OldAddress.objects.filter(path__in=list(wanted))
+        }
+        if taken := sum(address.site_id != self.site.pk for address in existing.values()):
             self.report.note(TAKEN_ADDRESSES, taken)
-        ours = [path for path, site in existing.items() if site == self.site.pk]
-        if ours:
-            OldAddress.objects.filter(path__in=ours).update(
-                article=target.get("article"), section=target.get("section"), tag=target.get("tag")
-            )
+        moved = []
+        for path, address in existing.items():
+            target = wanted[path]
+            values = {name: target.get(name) for name in ("article", "section", "tag")}
+            ids = {f"{name}_id": getattr(value, "pk", None) for name, value in values.items()}
+            if address.site_id == self.site.pk and any(
+                getattr(address, name) != value for name, value in ids.items()
+            ):
+                for name, value in values.items():
+                    setattr(address, name, value)
+                moved.append(address)
+        OldAddress.objects.bulk_update(moved, ["article", "section", "tag"])
         OldAddress.objects.bulk_create(
             OldAddress(site=self.site, path=path, **target)
-            for path in paths
+            for path, target in wanted.items()
             if path not in existing
         )
-        self.addresses_kept += len(paths) - len(existing)
+        self.addresses_kept += len(wanted) - len(existing)
