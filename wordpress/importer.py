@@ -66,7 +66,7 @@ from .report import Report, offset_name
 
 Status = Article.Status
 # Part of every post's fingerprint: a change in how posts are converted re-imports them.
-CONVERSION_VERSION = "1"
+CONVERSION_VERSION = "2"
 STATUSES = {
     "publish": Status.PUBLISHED,
     "future": Status.PUBLISHED,
@@ -85,6 +85,7 @@ LIMITS = {
     "meta_description": Article._meta.get_field("meta_description").max_length,
     "alt_text": Image._meta.get_field("alt_text").max_length,
     "caption": Image._meta.get_field("caption").max_length,
+    "lead_image_caption": Article._meta.get_field("lead_image_caption").max_length,
     "tag": Tag._meta.get_field("name").max_length,
     "section": Section._meta.get_field("name").max_length,
     "author": Author._meta.get_field("name").max_length,
@@ -323,20 +324,25 @@ class Importer:
         # Pictures come first, each committed on its own: a picture is part of the library
         # whether or not this post imports.
         complete = True
-        converted = content.convert(post.content, image_for=self._picture_for_body)
+        featured = None
+        if thumbnail := post.meta.get("_thumbnail_id", "").strip():
+            featured = self._picture(int(thumbnail)) if thumbnail.isdigit() else None
+            complete = featured is not None
+        # Without a featured image (or its file), the body's first picture leads.
+        converted = content.convert(
+            post.content,
+            image_for=self._picture_for_body,
+            lead_image_id=featured.image_id if featured else None,
+        )
         complete = complete and not converted.missing_images
         self.report.removed_shortcodes.update(converted.removed_shortcodes)
         self.report.embeds += converted.embeds
-        lead_image_id = None
-        if thumbnail := post.meta.get("_thumbnail_id", "").strip():
-            picture = self._picture(int(thumbnail)) if thumbnail.isdigit() else None
-            if picture is None:
-                complete = False
-            else:
-                lead_image_id = picture[1]
-        elif converted.images:
-            # No featured image: the body's first picture leads (the body holds none).
-            lead_image_id = self.pictures[converted.images[0]][1]
+        lead_image_id = converted.lead_image_id
+        lead_caption = strip_tags(converted.lead_caption).strip()
+        if len(lead_caption) > LIMITS["lead_image_caption"]:
+            raise _too_long(
+                _("The lead picture's caption"), lead_caption, LIMITS["lead_image_caption"]
+            )
         self.report.body_pictures += len(converted.images)
 
         categories = [
@@ -370,6 +376,7 @@ class Importer:
             article.body = converted.body
             article.section = section
             article.lead_image_id = lead_image_id
+            article.lead_image_caption = lead_caption
             article.seo_title = seo_title
             article.meta_description = description
             if known is None:
@@ -578,7 +585,6 @@ class Importer:
             if attachment_id is None or attachment_id not in self.survey.attachments:
                 attachment_id = self.attachment_keys.get(content.upload_key(src)) if src else None
             wanted.append(attachment_id)
-            return None, None
 
         content.convert(post.content, image_for=note)
         for attachment_id in wanted:
@@ -594,13 +600,12 @@ class Importer:
             attachment_id = self.attachment_keys.get(content.upload_key(src)) if src else None
         if attachment_id is None:
             self.report.missing_image(src, _("not an attachment of this export"))
-            return None, None
-        picture = self._picture(attachment_id)
-        return (picture[0], attachment_id) if picture else (None, None)
+            return None
+        return self._picture(attachment_id)
 
     def _picture(self, attachment_id):
-        """(URL, Image id) of the attachment's picture in the library, importing it the first
-        time; None when it cannot be had (reported once)."""
+        """The attachment's `content.Picture` in the library, importing it the first time;
+        None when it cannot be had (reported once)."""
         if attachment_id in self.pictures:
             return self.pictures[attachment_id]
         self.pictures[attachment_id] = picture = self._bring_in(attachment_id)
@@ -608,10 +613,14 @@ class Importer:
 
     def _bring_in(self, attachment_id):
         if image_id := self.attachment_images.get(attachment_id):
-            image = Image.objects.filter(pk=image_id).only("pk", "file").first()
+            image = (
+                Image.objects.filter(pk=image_id)
+                .only("pk", "file", "alt_text", "width", "height")
+                .first()
+            )
             if image is not None:
                 self.report.images["unchanged"] += 1
-                return image.file.url, image.pk
+                return self._library_picture(image, attachment_id)
         attachment = self.survey.attachments.get(attachment_id)
         if attachment is None:
             self.report.missing_image(f"attachment {attachment_id}", _("not in the export"))
@@ -649,7 +658,7 @@ class Importer:
             return None
         if self.dry_run:
             self.report.images["imported"] += 1
-            return f"{settings.MEDIA_URL}{path.name}", None
+            return content.Picture(f"{settings.MEDIA_URL}{path.name}", attachment_id, alt=alt)
         with transaction.atomic():
             image = Image(alt_text=alt, caption=caption)
             image.file.save(prepared.name, prepared, save=False)
@@ -658,7 +667,17 @@ class Importer:
                 site=self.site, attachment_id=attachment_id, defaults={"image": image}
             )
         self.report.images["imported"] += 1
-        return image.file.url, image.pk
+        return self._library_picture(image, attachment_id)
+
+    def _library_picture(self, image, attachment_id):
+        return content.Picture(
+            image.file.url,
+            attachment_id,
+            image_id=image.pk,
+            alt=image.alt_text,
+            width=image.width,
+            height=image.height,
+        )
 
     def _locate(self, attachment):
         """The attachment's file inside ``--uploads``, never outside it."""
