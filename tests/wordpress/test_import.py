@@ -318,3 +318,39 @@ def test_a_missing_body_picture_leaves_its_caption_and_is_reported(db, export_co
     assert "<img" not in body and "<figure" not in body
     assert "<p>The leaders on the quay on Tuesday. Photo: Mette Hansen</p>" in body
     assert "no --uploads folder given" in imported
+
+
+def test_a_wxr_1_1_export_imports_the_same(db, export_copy):
+    export_copy.write_text(
+        export_copy.read_text()
+        .replace("http://wordpress.org/export/1.2/", "http://wordpress.org/export/1.1/")
+        .replace("<wp:wxr_version>1.2</wp:wxr_version>", "<wp:wxr_version>1.1</wp:wxr_version>")
+    )
+    report = run_import(export_copy)
+    assert "(WXR 1.1)" in report
+    assert "Posts: imported 7, skipped 5, failed 1" in report
+    assert [b.author.name for b in article("summit-opens").bylines.order_by("position")] == [
+        "Mette Hansen",
+        "Ingrid Dahl",
+    ]
+
+
+def test_an_import_purges_the_site_once_a_batch_not_once_a_story(
+    db, monkeypatch, django_capture_on_commit_callbacks
+):
+    purged = []
+    monkeypatch.setattr("articles.caching.purge_keys", lambda keys, **kw: purged.append(keys))
+    with django_capture_on_commit_callbacks(execute=True):
+        run_import()
+    # The test export is one batch: one purge of the whole site, none per story.
+    assert purged == [{"site"}]
+
+
+def test_an_import_rebuilds_search_vectors_once_a_batch(db, monkeypatch):
+    rebuilt = []
+    monkeypatch.setattr("articles.search.update_search_vector", lambda pk: rebuilt.append([pk]))
+    monkeypatch.setattr(
+        "articles.search.rebuild_search_vectors", lambda ids: rebuilt.append(sorted(ids))
+    )
+    run_import()
+    assert rebuilt == [sorted(Article.objects.values_list("pk", flat=True))]
