@@ -9,7 +9,9 @@ and forwards the keys to the CDN's purge backend (Varnish, nginx). Its callers:
   task worker, a script, an importer, a restore), in whichever process;
 * the side-effect outbox (`articles/tasks.py`), only at a go-live, embargo lift or expiry,
   moments no save marks, so that a CDN hears of them too; it retries a CDN that failed;
-* search, when a rebuilt index changes what a word finds (the `search` key).
+* search, when a rebuilt index changes what a word finds (the `search` key);
+* `purges_held()`, around a bulk write (an import): its saves purge nothing one by one, and
+  the whole site is purged once its batch commits.
 
 How invalidation stays exact:
 

@@ -4,8 +4,8 @@ WordPress stores what its editors typed, not what readers saw: classic posts hav
 paragraphs (``wpautop`` adds them when the page is drawn), shortcodes are expanded by PHP, and
 the block editor leaves ``<!-- wp:... -->`` comments. This module does the parts of that
 readers relied on — paragraphs, captions, embeds as links, pictures brought into the image
-library — and removes the rest, counting what it removed. The result still goes
-through `articles.sanitize.sanitize_body` when the article is saved, like any body.
+library and placed as figures — and removes the rest, counting what it removed. The result
+still goes through `articles.sanitize.sanitize_body` when the article is saved, like any body.
 """
 
 import re

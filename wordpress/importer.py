@@ -16,7 +16,9 @@ What each WordPress thing becomes:
 * the first category (other than "uncategorized", unless it is the only one) → the section,
   the other categories and the tags → tags;
 * excerpt → standfirst, content → body (`wordpress.content`, then the editor's sanitiser);
-* the featured image and pictures in the body → the image library, from ``--uploads``;
+* the featured image → the lead image, pictures in the body → figures of the image library
+  (with their captions), from ``--uploads``; without a featured image the body's first
+  picture leads;
 * Yoast SEO title and description → the SEO fields;
 * the permalink, ``?p=ID`` and category/tag archives → old addresses answering with a 301.
 
