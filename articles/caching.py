@@ -9,7 +9,9 @@ and forwards the keys to the CDN's purge backend (Varnish, nginx). Its callers:
   task worker, a script, an importer, a restore), in whichever process;
 * the side-effect outbox (`articles/tasks.py`), only at a go-live, embargo lift or expiry,
   moments no save marks, so that a CDN hears of them too; it retries a CDN that failed;
-* search, when a rebuilt index changes what a word finds (the `search` key).
+* search, when a rebuilt index changes what a word finds (the `search` key);
+* `purges_held()`, around a bulk write (an import): its saves purge nothing one by one, and
+  the whole site is purged once its batch commits.
 
 How invalidation stays exact:
 
@@ -362,6 +364,29 @@ def schedule_changed():
     _move([SCHEDULE], "recording a schedule change")
 
 
+_held = threading.local()
+
+
+def purges_held_here():
+    """Whether this thread is inside `purges_held()`."""
+    return getattr(_held, "depth", 0) > 0
+
+
+@contextlib.contextmanager
+def purges_held():
+    """Within: the save and delete receivers below do nothing; at the end, once the work is
+    committed, the schedule moves and the whole site is purged (the `site` key every page
+    carries). For a bulk writer (an import) whose thousands of saves would each read their
+    story's relations and purge its keys. Per thread: other requests purge as ever."""
+    _held.depth = getattr(_held, "depth", 0) + 1
+    try:
+        yield
+    finally:
+        _held.depth -= 1
+        if not _held.depth:
+            transaction.on_commit(lambda: (schedule_changed(), purge_keys({SITE})))
+
+
 # The schedule -----------------------------------------------------------------------------------
 def schedule_window(now=None):
     """``(last, next)``: the latest go-live, embargo lift or expiry of a published story at or
@@ -634,7 +659,7 @@ def navigation_sections():
 
 
 def _section_changed(sender, instance, raw=False, **kwargs):
-    if not raw:
+    if not raw and not purges_held_here():
         purge_on_commit({SITE, section_key(instance)})
 
 
@@ -700,7 +725,7 @@ def _will_show(article):
 
 
 def _article_about_to_save(sender, instance, raw=False, **kwargs):
-    if raw or instance.pk is None:
+    if raw or instance.pk is None or purges_held_here():
         return
     instance._cache_before = (
         sender.objects.filter(pk=instance.pk)
@@ -725,6 +750,8 @@ def _was_shown(sender, before):
 def _article_saved(sender, instance, raw=False, **kwargs):
     """Every save of a story, whatever made it, moves the schedule; a save of one that is,
     was or had been public purges its pages, and a move its old section's pages."""
+    if purges_held_here():
+        return
     if raw:
         # A restore or a fixture: rows arrive without their relations, and any page may change.
         transaction.on_commit(lambda: (schedule_changed(), purge_keys({SITE})))
@@ -747,13 +774,15 @@ def _article_saved(sender, instance, raw=False, **kwargs):
 
 
 def _article_deleted(sender, instance, **kwargs):
+    if purges_held_here():
+        return
     keys = article_keys(instance) if _shows(instance) else set()
     transaction.on_commit(lambda: (schedule_changed(), purge_keys(keys)))
 
 
 def _relation_changed(sender, instance, raw=False, **kwargs):
     """A byline, source, correction or related story added or removed on a public article."""
-    if raw:
+    if raw or purges_held_here():
         return
     from .models import Article
 
@@ -769,6 +798,8 @@ def _relation_changed(sender, instance, raw=False, **kwargs):
 
 
 def _tags_changed(sender, instance, action, pk_set=None, **kwargs):
+    if purges_held_here():
+        return
     from .models import Article
 
     if not isinstance(instance, Article) or not _shows(instance):
@@ -782,7 +813,7 @@ def _tags_changed(sender, instance, action, pk_set=None, **kwargs):
 
 def _named_thing_changed(key_for, *also):
     def receiver(sender, instance, raw=False, **kwargs):
-        if not raw:
+        if not raw and not purges_held_here():
             purge_on_commit({key_for(instance), *also})
 
     return receiver
@@ -791,7 +822,7 @@ def _named_thing_changed(key_for, *also):
 def _image_changed(sender, instance, raw=False, **kwargs):
     """New alt text, caption or credit: every article leading with the picture shows it, and
     every author whose portrait it is (their page, and the author boxes of their stories)."""
-    if raw or instance.pk is None:
+    if raw or instance.pk is None or purges_held_here():
         return
     from authors.models import Author
 

@@ -15,6 +15,7 @@ from html import escape
 from html.parser import HTMLParser
 
 import nh3
+from django.conf import settings
 from django_prose_editor.config import allowlist_from_extensions, expand_extensions
 
 BODY_EDITOR_CONFIG = {
@@ -28,6 +29,12 @@ BODY_EDITOR_CONFIG = {
         "Blockquote": True,
         "HardBreak": True,
         "Link": {"enableTarget": False, "protocols": ["http", "https", "mailto"]},
+        # A picture with an optional caption: <figure><img><figcaption>. Only pictures of the
+        # image library survive a save (`_library_pictures_only`), so a pasted tracking pixel
+        # or hot-linked picture cannot ride along.
+        "Figure": True,
+        "Caption": True,
+        "Image": True,
         "History": True,
     }
 }
@@ -53,6 +60,9 @@ DROP_WITH_CONTENT = {
 RENAME = {"b": "strong", "i": "em", "h1": "h2", "h5": "h4", "h6": "h4"}
 VOID = {"br", "img", "hr", "meta", "link", "input", "wbr", "col", "area", "base", "source", "embed"}
 EMPTY_PARAGRAPH = re.compile(r"<p>(?:\s|&nbsp;|\xa0|<br>)*</p>")
+# What is left of a picture from elsewhere once its address is refused.
+IMG_WITHOUT_SOURCE = re.compile(r"<img(?![^>]*\ssrc=)[^>]*>")
+FIGURE_WITHOUT_IMG = re.compile(r"<figure\b[^>]*>(?:(?!<img\b)(?!</figure>).)*</figure>", re.DOTALL)
 WORD_LIST_PARAGRAPH = re.compile(r"mso-list\s*:", re.IGNORECASE)
 NUMBERED_MARKER = re.compile(r"^\s*[\(\[]?[0-9a-zA-Z]{1,3}[.)\]]\s*$")
 
@@ -198,7 +208,21 @@ def _cleaner():
     allow["link_rel"] = "noopener noreferrer"
     allow["attributes"] = {tag: attrs - {"rel"} for tag, attrs in allow["attributes"].items()}
     allow["clean_content_tags"] = {"script", "style"}
-    return nh3.Cleaner(**allow)
+    return nh3.Cleaner(**allow, attribute_filter=_library_pictures_only)
+
+
+def _library_pictures_only(element, attribute, value):
+    """A picture's address must be one of the image library's files (under MEDIA_URL)."""
+    if element == "img" and attribute == "src":
+        media = settings.MEDIA_URL
+        rest = value.split("?", 1)[0].removeprefix(media)
+        if (
+            not value.startswith(media)
+            or rest.startswith("/")
+            or any(bad in rest for bad in ("..", "//", "\\"))
+        ):
+            return None
+    return value
 
 
 def sanitize_body(html):
@@ -209,6 +233,7 @@ def sanitize_body(html):
     for _ in range(4):
         previous = cleaned
         cleaned = _cleaner().clean(translate_paste(cleaned))
+        cleaned = FIGURE_WITHOUT_IMG.sub("", IMG_WITHOUT_SOURCE.sub("", cleaned))
         cleaned = EMPTY_PARAGRAPH.sub("", cleaned).strip()
         if cleaned == previous:
             break

@@ -14,12 +14,14 @@ passage of each story on the page. On SQLite it matches each word as a substring
 first, unranked, and highlights the first passage of the body holding one of the words.
 """
 
+import contextlib
 import functools
 import html
 import logging
 import math
 import operator
 import re
+import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -130,23 +132,52 @@ def _vector(*weighted):
     )
 
 
+_together = threading.local()
+
+
+@contextlib.contextmanager
+def vectors_rebuilt_together():
+    """Within: a save of a story, its tags or its bylines notes the story instead of rebuilding
+    its vector there and then; at the end the noted stories are rebuilt together,
+    `REBUILD_BATCH` to a statement. For a bulk writer (an import), whose stories' tags and
+    bylines are written after the story itself; enter it inside the writer's transaction so
+    the vectors commit with the stories. Per thread."""
+    outer = getattr(_together, "noted", None) is None
+    if outer:
+        _together.noted = set()
+    try:
+        yield
+        if outer:
+            rebuild_search_vectors(_together.noted)
+    finally:
+        if outer:
+            _together.noted = None
+
+
+def _changed(article_id):
+    if (noted := getattr(_together, "noted", None)) is not None:
+        noted.add(article_id)
+    else:
+        update_search_vector(article_id)
+
+
 @receiver(post_save, sender=Article, dispatch_uid="search_article_saved")
 def _article_saved(sender, instance, raw=False, **kwargs):
     if not raw:
-        update_search_vector(instance.pk)
+        _changed(instance.pk)
 
 
 @receiver(m2m_changed, sender=Article.tags.through, dispatch_uid="search_tags_changed")
 def _tags_changed(sender, instance, action, **kwargs):
     if action in {"post_add", "post_remove", "post_clear"} and isinstance(instance, Article):
-        update_search_vector(instance.pk)
+        _changed(instance.pk)
 
 
 @receiver(post_save, sender=Byline, dispatch_uid="search_byline_saved")
 @receiver(post_delete, sender=Byline, dispatch_uid="search_byline_deleted")
 def _byline_changed(sender, instance, raw=False, **kwargs):
     if not raw:
-        update_search_vector(instance.article_id)
+        _changed(instance.article_id)
 
 
 @task()

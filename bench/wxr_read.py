@@ -36,7 +36,10 @@ def main(path):
         if post.post_type != "post":
             continue
         posts += 1
-        converted = content.convert(post.content, image_for=lambda *_: ("/media/x.jpg", None))
+        converted = content.convert(
+            post.content,
+            image_for=lambda attachment_id, _src: content.Picture("/media/x.jpg", attachment_id),
+        )
         sanitize_body(converted.body)
         hashlib.sha256(post.fingerprint_source).hexdigest()
     done = time.monotonic()

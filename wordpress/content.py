@@ -4,8 +4,8 @@ WordPress stores what its editors typed, not what readers saw: classic posts hav
 paragraphs (``wpautop`` adds them when the page is drawn), shortcodes are expanded by PHP, and
 the block editor leaves ``<!-- wp:... -->`` comments. This module does the parts of that
 readers relied on — paragraphs, captions, embeds as links, pictures brought into the image
-library — and removes the rest, counting what it removed. The result still goes
-through `articles.sanitize.sanitize_body` when the article is saved, like any body.
+library and placed as figures — and removes the rest, counting what it removed. The result
+still goes through `articles.sanitize.sanitize_body` when the article is saved, like any body.
 """
 
 import re
@@ -13,6 +13,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from html import escape, unescape
 from urllib.parse import urlsplit
+
+from django.template.loader import render_to_string
 
 SHORTCODE = re.compile(
     r"\[(?P<escaped>\[?)(?P<name>[a-zA-Z][\w-]*)(?P<attrs>(?:\s[^\]]*)?)(?<!/)(?:/)?\]"
@@ -56,6 +58,18 @@ SIZE_SUFFIX = re.compile(r"-\d+x\d+(?=\.[A-Za-z0-9]+$)")
 WP_IMAGE_CLASS = re.compile(r"\bwp-image-(\d+)\b")
 
 
+@dataclass(frozen=True)
+class Picture:
+    """A picture of the image library standing for one of the export's attachments."""
+
+    url: str
+    attachment_id: int
+    image_id: int | None = None  # None in a dry run: nothing was written
+    alt: str = ""
+    width: int = 0
+    height: int = 0
+
+
 @dataclass
 class Converted:
     body: str
@@ -63,6 +77,9 @@ class Converted:
     embeds: int = 0
     images: list = field(default_factory=list)  # attachment ids of the body's pictures
     missing_images: list = field(default_factory=list)  # sources that could not be brought in
+    lead_image_id: int | None = None  # the picture that leads the story
+    lead_caption: str = ""  # the body's caption of that picture, if it had one
+    figures: dict = field(default_factory=dict)  # placeholder -> (Picture, caption, alt)
 
 
 def attributes(text):
@@ -82,10 +99,13 @@ def upload_key(url):
     return SIZE_SUFFIX.sub("", path.lstrip("/")).lower()
 
 
-def convert(html, *, image_for):
+def convert(html, *, image_for, lead_image_id=None):
     """Convert ``html`` (a post's content). ``image_for(attachment_id, src)`` returns the
-    Newsroom picture's URL and the attachment id it stands for, or ``(None, None)`` when the
-    picture could not be brought into the library."""
+    `Picture` standing for it, or None when it could not be brought into the library.
+
+    Pictures become figures of the library's pictures, with their captions. The lead picture
+    (``lead_image_id``; without one, the body's first picture) is shown above the text, so
+    the body does not repeat it: its caption is kept as ``lead_caption``."""
     result = Converted(body="")
     text = html or ""
     text = EMBED_BLOCK.sub(lambda m: _embed_link(m.group(0), result), text)
@@ -95,19 +115,25 @@ def convert(html, *, image_for):
     text = LONE_URL_LINE.sub(lambda m: _link(m.group(1), result), text)
     text = LINKED_IMG.sub(lambda m: m.group(1), text)
     text = IMG.sub(lambda m: _picture(m.group(0), "", None, result, image_for), text)
+    # The passes above met the pictures kind by kind; their placeholders give the post's order.
+    in_order = sorted(result.figures, key=text.find)
+    result.images = [result.figures[mark][0].attachment_id for mark in in_order]
+    if lead_image_id is None and in_order:
+        lead_image_id = result.figures[in_order[0]][0].image_id
+    result.lead_image_id = lead_image_id
+    for mark in in_order:
+        picture, caption, alt = result.figures[mark]
+        if lead_image_id is not None and picture.image_id == lead_image_id:
+            result.lead_caption = result.lead_caption or caption
+            figure = ""
+        else:
+            figure = render_to_string(
+                "wordpress/body_figure.html",
+                {"picture": picture, "caption": caption, "alt": alt or picture.alt},
+            )
+        text = text.replace(mark, f"\n\n{figure}\n\n" if figure else "")
     result.body = re.sub(r"\n{3,}", "\n\n", autop(text))
-    # The passes above met the pictures kind by kind; put them back in the post's order.
-    result.images.sort(key=lambda attachment_id: _first_mention(html or "", attachment_id))
     return result
-
-
-def _first_mention(html, attachment_id):
-    found = [
-        i
-        for i in (html.find(f"wp-image-{attachment_id}"), html.find(f"attachment_{attachment_id}"))
-        if i >= 0
-    ]
-    return min(found, default=len(html))
 
 
 def _image_block(inner, result, image_for):
@@ -177,20 +203,20 @@ def _caption(attrs, inner, result, image_for):
 
 
 def _picture(img_tag, caption, attachment_id, result, image_for):
-    """A picture in the body: brought into the image library. The editor's body holds no
-    pictures (its allowlist has none, so a pasted tracking pixel cannot ride along); the
-    caption stays as a paragraph of its own, the picture waits in the library, and the first
-    one becomes the lead image of a post without a featured image."""
+    """A picture in the body: brought into the image library, and a placeholder for its
+    figure (`convert` fills it in once it knows which picture leads). A picture that cannot
+    be had leaves its caption as a paragraph of its own."""
     options = attributes(img_tag[4:])
     src = options.get("src", "")
     if attachment_id is None and (klass := WP_IMAGE_CLASS.search(options.get("class", ""))):
         attachment_id = int(klass.group(1))
-    url, used = image_for(attachment_id, src)
-    if url is None:
+    picture = image_for(attachment_id, src)
+    if picture is None:
         result.missing_images.append(src or f"attachment {attachment_id}")
-    elif used is not None:
-        result.images.append(used)
-    return f"\n\n<p>{caption.strip()}</p>\n\n" if caption.strip() else ""
+        return f"\n\n<p>{caption.strip()}</p>\n\n" if caption.strip() else ""
+    mark = f"\x00figure-{len(result.figures)}\x00"
+    result.figures[mark] = (picture, caption.strip(), options.get("alt", "").strip())
+    return f"\n\n{mark}\n\n"
 
 
 def autop(text):

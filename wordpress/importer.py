@@ -16,7 +16,9 @@ What each WordPress thing becomes:
 * the first category (other than "uncategorized", unless it is the only one) → the section,
   the other categories and the tags → tags;
 * excerpt → standfirst, content → body (`wordpress.content`, then the editor's sanitiser);
-* the featured image and pictures in the body → the image library, from ``--uploads``;
+* the featured image → the lead image, pictures in the body → figures of the image library
+  (with their captions), from ``--uploads``; without a featured image the body's first
+  picture leads;
 * Yoast SEO title and description → the SEO fields;
 * the permalink, ``?p=ID`` and category/tag archives → old addresses answering with a 301.
 
@@ -47,9 +49,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from taggit.models import Tag, TaggedItem
 
-from articles import images, revisions
-from articles.models import RESERVED_SECTION_SLUGS, Article, Byline, Image, Revision, Section
-from articles.search import rebuild_search_vectors
+from articles import caching, images, revisions
+from articles.models import RESERVED_SECTION_SLUGS, Article, Byline, Image, Section
+from articles.search import vectors_rebuilt_together
 from articles.slugs import unique_slug
 from authors.models import Author
 
@@ -66,7 +68,7 @@ from .report import Report, offset_name
 
 Status = Article.Status
 # Part of every post's fingerprint: a change in how posts are converted re-imports them.
-CONVERSION_VERSION = "1"
+CONVERSION_VERSION = "2"
 STATUSES = {
     "publish": Status.PUBLISHED,
     "future": Status.PUBLISHED,
@@ -85,6 +87,7 @@ LIMITS = {
     "meta_description": Article._meta.get_field("meta_description").max_length,
     "alt_text": Image._meta.get_field("alt_text").max_length,
     "caption": Image._meta.get_field("caption").max_length,
+    "lead_image_caption": Article._meta.get_field("lead_image_caption").max_length,
     "tag": Tag._meta.get_field("name").max_length,
     "section": Section._meta.get_field("name").max_length,
     "author": Author._meta.get_field("name").max_length,
@@ -203,14 +206,12 @@ class Importer:
         done = 0
         # Posts are written BATCH at a time in one transaction, each post in a savepoint of its
         # own: a post that fails is rolled back alone, and the batch saves a commit per post.
+        # Each batch's search vectors are rebuilt together at its end (bylines and tags are
+        # written after each story), and the site is purged once when it commits.
         for batch in itertools.batched(wxr.posts(self.source), BATCH):
-            self.written = []
-            with transaction.atomic():
+            with caching.purges_held(), transaction.atomic(), vectors_rebuilt_together():
                 for post in batch:
                     self._post(post)
-                # Bylines and tags were added after each story's own save: its search vector
-                # is rebuilt with them once for the batch.
-                rebuild_search_vectors(self.written)
             for post in batch:
                 if post.post_type == "post":
                     done += 1
@@ -325,20 +326,25 @@ class Importer:
         # Pictures come first, each committed on its own: a picture is part of the library
         # whether or not this post imports.
         complete = True
-        converted = content.convert(post.content, image_for=self._picture_for_body)
+        featured = None
+        if thumbnail := post.meta.get("_thumbnail_id", "").strip():
+            featured = self._picture(int(thumbnail)) if thumbnail.isdigit() else None
+            complete = featured is not None
+        # Without a featured image (or its file), the body's first picture leads.
+        converted = content.convert(
+            post.content,
+            image_for=self._picture_for_body,
+            lead_image_id=featured.image_id if featured else None,
+        )
         complete = complete and not converted.missing_images
         self.report.removed_shortcodes.update(converted.removed_shortcodes)
         self.report.embeds += converted.embeds
-        lead_image_id = None
-        if thumbnail := post.meta.get("_thumbnail_id", "").strip():
-            picture = self._picture(int(thumbnail)) if thumbnail.isdigit() else None
-            if picture is None:
-                complete = False
-            else:
-                lead_image_id = picture[1]
-        elif converted.images:
-            # No featured image: the body's first picture leads (the body holds none).
-            lead_image_id = self.pictures[converted.images[0]][1]
+        lead_image_id = converted.lead_image_id
+        lead_caption = strip_tags(converted.lead_caption).strip()
+        if len(lead_caption) > LIMITS["lead_image_caption"]:
+            raise _too_long(
+                _("The lead picture's caption"), lead_caption, LIMITS["lead_image_caption"]
+            )
         self.report.body_pictures += len(converted.images)
 
         categories = [
@@ -372,6 +378,7 @@ class Importer:
             article.body = converted.body
             article.section = section
             article.lead_image_id = lead_image_id
+            article.lead_image_caption = lead_caption
             article.seo_title = seo_title
             article.meta_description = description
             if known is None:
@@ -400,14 +407,13 @@ class Importer:
                 TaggedItem(content_type=self.article_type, object_id=article.pk, tag=tag)
                 for tag in tags
             )
+            # The same revision the editor's save stores, taken once bylines and tags are in.
+            revisions.store(
+                article,
+                by=None,
+                note=_("Imported from WordPress") if known is None else _("Updated from WordPress"),
+            )
             if known is None:
-                Revision.objects.create(
-                    article=article,
-                    number=1,
-                    status=article.status,
-                    data=revisions.snapshot(article),
-                    note=_("Imported from WordPress"),
-                )
                 WordPressPost.objects.create(
                     site=self.site,
                     post_id=post.post_id,
@@ -417,11 +423,9 @@ class Importer:
                     complete=complete,
                 )
             else:
-                revisions.store(article, by=None, note=_("Updated from WordPress"))
                 WordPressPost.objects.filter(site=self.site, post_id=post.post_id).update(
                     fingerprint=fingerprint, article_version=article.version, complete=complete
                 )
-            self.written.append(article.pk)
             self._post_addresses(post, article, new=known is None)
         if section_slug:
             self.used_categories[section_slug] = "section"
@@ -583,7 +587,6 @@ class Importer:
             if attachment_id is None or attachment_id not in self.survey.attachments:
                 attachment_id = self.attachment_keys.get(content.upload_key(src)) if src else None
             wanted.append(attachment_id)
-            return None, None
 
         content.convert(post.content, image_for=note)
         for attachment_id in wanted:
@@ -599,13 +602,12 @@ class Importer:
             attachment_id = self.attachment_keys.get(content.upload_key(src)) if src else None
         if attachment_id is None:
             self.report.missing_image(src, _("not an attachment of this export"))
-            return None, None
-        picture = self._picture(attachment_id)
-        return (picture[0], attachment_id) if picture else (None, None)
+            return None
+        return self._picture(attachment_id)
 
     def _picture(self, attachment_id):
-        """(URL, Image id) of the attachment's picture in the library, importing it the first
-        time; None when it cannot be had (reported once)."""
+        """The attachment's `content.Picture` in the library, importing it the first time;
+        None when it cannot be had (reported once)."""
         if attachment_id in self.pictures:
             return self.pictures[attachment_id]
         self.pictures[attachment_id] = picture = self._bring_in(attachment_id)
@@ -613,10 +615,14 @@ class Importer:
 
     def _bring_in(self, attachment_id):
         if image_id := self.attachment_images.get(attachment_id):
-            image = Image.objects.filter(pk=image_id).only("pk", "file").first()
+            image = (
+                Image.objects.filter(pk=image_id)
+                .only("pk", "file", "alt_text", "width", "height")
+                .first()
+            )
             if image is not None:
                 self.report.images["unchanged"] += 1
-                return image.file.url, image.pk
+                return self._library_picture(image, attachment_id)
         attachment = self.survey.attachments.get(attachment_id)
         if attachment is None:
             self.report.missing_image(f"attachment {attachment_id}", _("not in the export"))
@@ -654,7 +660,7 @@ class Importer:
             return None
         if self.dry_run:
             self.report.images["imported"] += 1
-            return f"{settings.MEDIA_URL}{path.name}", None
+            return content.Picture(f"{settings.MEDIA_URL}{path.name}", attachment_id, alt=alt)
         with transaction.atomic():
             image = Image(alt_text=alt, caption=caption)
             image.file.save(prepared.name, prepared, save=False)
@@ -663,7 +669,17 @@ class Importer:
                 site=self.site, attachment_id=attachment_id, defaults={"image": image}
             )
         self.report.images["imported"] += 1
-        return image.file.url, image.pk
+        return self._library_picture(image, attachment_id)
+
+    def _library_picture(self, image, attachment_id):
+        return content.Picture(
+            image.file.url,
+            attachment_id,
+            image_id=image.pk,
+            alt=image.alt_text,
+            width=image.width,
+            height=image.height,
+        )
 
     def _locate(self, attachment):
         """The attachment's file inside ``--uploads``, never outside it."""
@@ -695,9 +711,10 @@ class Importer:
             )
             self.addresses_tried += len(paths)
         else:
-            self._keep_addresses(paths, article=article)
+            self._keep_addresses(dict.fromkeys(paths, {"article": article}))
 
     def _term_addresses(self):
+        wanted = {}  # path -> target, for every term the imported posts used
         for slug, kind in self.used_categories.items():
             term = self.survey.categories.get(slug)
             chain, parent = [slug], term.parent if term else ""
@@ -712,34 +729,47 @@ class Importer:
             if term is not None and term.term_id:
                 paths.add(addresses.normalise(self.base_path + "/", "cat", term.term_id))
             if kind == "section":
-                self._keep_addresses(paths, section=self.sections[slug])
+                target = {"section": self.sections[slug]}
+            elif (tag := self.tags.get(self._category_name(slug, "").lower())) is not None:
+                target = {"tag": tag}
             else:
-                tag = self.tags.get(self._category_name(slug, "").lower())
-                if tag is not None:
-                    self._keep_addresses(paths, tag=tag)
+                continue
+            wanted.update(dict.fromkeys(paths, target))
         for slug in self.used_tags:
             tag = self.tags.get(self._tag_name(slug, "").lower())
             if tag is not None:
-                self._keep_addresses(
-                    {
-                        addresses.normalise(f"{self.base_path}/tag/{slug}/"),
-                        addresses.normalise(self.base_path + "/", "tag", slug),
-                    },
-                    tag=tag,
-                )
+                paths = {
+                    addresses.normalise(f"{self.base_path}/tag/{slug}/"),
+                    addresses.normalise(self.base_path + "/", "tag", slug),
+                }
+                wanted.update(dict.fromkeys(paths, {"tag": tag}))
+        # A few thousand terms at most: read and written a thousand addresses at a time.
+        for chunk in itertools.batched(wanted.items(), 1000):
+            self._keep_addresses(dict(chunk))
 
-    def _keep_addresses(self, paths, **target):
-        existing = dict(OldAddress.objects.filter(path__in=paths).values_list("path", "site_id"))
-        if taken := sum(site != self.site.pk for site in existing.values()):
+    def _keep_addresses(self, wanted):
+        """Point each old address (``{path: {"article"|"section"|"tag": target}}``) at its
+        target: this site's addresses are moved, new ones added, another site's left alone."""
+        existing = {
+            address.path: address for address in OldAddress.objects.filter(path__in=list(wanted))
+        }
+        if taken := sum(address.site_id != self.site.pk for address in existing.values()):
             self.report.note(TAKEN_ADDRESSES, taken)
-        ours = [path for path, site in existing.items() if site == self.site.pk]
-        if ours:
-            OldAddress.objects.filter(path__in=ours).update(
-                article=target.get("article"), section=target.get("section"), tag=target.get("tag")
-            )
+        moved = []
+        for path, address in existing.items():
+            target = wanted[path]
+            values = {name: target.get(name) for name in ("article", "section", "tag")}
+            ids = {f"{name}_id": getattr(value, "pk", None) for name, value in values.items()}
+            if address.site_id == self.site.pk and any(
+                getattr(address, name) != value for name, value in ids.items()
+            ):
+                for name, value in values.items():
+                    setattr(address, name, value)
+                moved.append(address)
+        OldAddress.objects.bulk_update(moved, ["article", "section", "tag"])
         OldAddress.objects.bulk_create(
             OldAddress(site=self.site, path=path, **target)
-            for path in paths
+            for path, target in wanted.items()
             if path not in existing
         )
-        self.addresses_kept += len(paths) - len(existing)
+        self.addresses_kept += len(wanted) - len(existing)

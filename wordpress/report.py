@@ -129,9 +129,8 @@ class Report:
         if self.body_pictures:
             lines.append(
                 _(
-                    "Pictures in post bodies: %(count)s, kept in the image library with their "
-                    "captions left in the text (the body holds no pictures; the first leads a "
-                    "post without a featured image)."
+                    "Pictures in post bodies: %(count)s, now figures of the image library "
+                    "with their captions (the first leads a post without a featured image)."
                 )
                 % {"count": self.body_pictures}
             )

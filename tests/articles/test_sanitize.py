@@ -108,6 +108,36 @@ def test_everything_the_editor_produces_survives_unchanged():
     assert sanitize_body(html) == html
 
 
+def test_figures_of_the_image_library_survive_with_their_captions():
+    figure = (
+        '<figure class="figure"><img src="/media/images/2019/quay.jpg" alt="The quay" '
+        'width="1200" height="800" data-file="7"><figcaption>The quay at dawn. '
+        "<strong>Photo:</strong> M. Hansen</figcaption></figure>"
+    )
+    html = f"<p>Before</p>{figure}<p>After</p>"
+    assert sanitize_body(html) == html
+
+
+@pytest.mark.parametrize(
+    "src",
+    [
+        "https://tracker.example/pixel.gif",
+        "//tracker.example/pixel.gif",
+        "/static/img/logo.svg",
+        "/media/../admin/",
+        "/media//tracker.example/x.gif",
+        "data:image/gif;base64,R0lGODlhAQABAAAAACw=",
+        "javascript:alert(1)",
+    ],
+)
+def test_pictures_from_outside_the_image_library_are_dropped_with_their_figure(src):
+    cleaned = sanitize_body(
+        f'<p>Before</p><figure><img src="{src}" alt="x"><figcaption>Caption</figcaption>'
+        f'</figure><img src="{src}"><p>After</p>'
+    )
+    assert cleaned == "<p>Before</p><p>After</p>"
+
+
 def test_b_and_i_become_strong_and_em():
     assert sanitize_body("<p><b>NATO</b> and <i>Japan</i></p>") == (
         "<p><strong>NATO</strong> and <em>Japan</em></p>"

@@ -8,6 +8,7 @@ from django.db import DatabaseError
 from taggit.models import Tag
 
 from articles.models import Article, ArticleEvent, Byline, Image, Revision, Section
+from articles.sanitize import sanitize_body
 from authors.models import Author
 from wordpress.importer import Importer
 from wordpress.models import OldAddress, WordPressPost
@@ -83,11 +84,8 @@ def test_body_goes_through_the_editors_sanitiser_with_captions_and_links(importe
     body = article("summit-opens").body
     assert "<script" not in body and "onclick" not in body and "javascript:" not in body
     assert "wp:paragraph" not in body  # block editor comments
-    # The body holds no pictures (the editor's allowlist has none): [caption]'s picture is in
-    # the image library, its caption stays as a paragraph.
-    assert "<img" not in body and "harbour-times.example/wp-content" not in body
-    assert "<p>The leaders on the quay on Tuesday. Photo: Mette Hansen</p>" in body
-    assert "Pictures in post bodies: 2, kept in the image library" in imported
+    assert "harbour-times.example/wp-content" not in body
+    assert "Pictures in post bodies: 2, now figures of the image library" in imported
     # Embeds (block, [embed]) are kept as links.
     assert '<a href="https://www.youtube.com/watch?v=abc123"' in body
     assert '<a href="https://twitter.com/harbourtimes/status/1128"' in body
@@ -275,3 +273,84 @@ def test_without_a_featured_image_the_first_body_picture_leads(db, export_copy):
     assert article("summit-opens").lead_image.alt_text == (
         "Two leaders shake hands on the harbour quay"
     )
+
+
+def test_body_pictures_become_figures_of_the_image_library(imported):
+    story = article("summit-opens")
+    chart = Image.objects.get(alt_text="Bar chart of cargo handled each year")
+    assert (
+        f'<figure class="figure"><img src="{chart.file.url}" '
+        f'alt="Bar chart of cargo handled each year" width="640" height="400" '
+        f'data-file="{chart.pk}"></figure>'
+    ) in story.body
+    # The [caption] picture is the featured one: shown once, above the text, with the
+    # caption the writer gave it in the body.
+    assert story.lead_image.alt_text == "Two leaders shake hands on the harbour quay"
+    assert story.body.count("<img") == 1
+    assert story.lead_image_caption == "The leaders on the quay on Tuesday. Photo: Mette Hansen"
+    # What the editor's sanitiser keeps: saving the story in the editor changes nothing.
+    assert sanitize_body(story.body) == story.body
+
+
+def test_caption_shortcode_becomes_a_figure_with_its_caption(db, export_copy):
+    export_copy.write_text(
+        export_copy.read_text().replace(
+            "<wp:meta_key><![CDATA[_thumbnail_id]]></wp:meta_key><wp:meta_value><![CDATA[101]]>",
+            "<wp:meta_key><![CDATA[_thumbnail_id]]></wp:meta_key><wp:meta_value><![CDATA[102]]>",
+        )
+    )
+    run_import(export_copy)
+    story = article("summit-opens")
+    leaders = Image.objects.get(alt_text="Two leaders shake hands on the harbour quay")
+    assert story.lead_image.alt_text == "Bar chart of cargo handled each year"
+    assert (
+        f'<figure class="figure"><img src="{leaders.file.url}" '
+        'alt="Two leaders shake hands on the harbour quay" width="1200" height="675" '
+        f'data-file="{leaders.pk}"><figcaption>The leaders on the quay on Tuesday. '
+        "Photo: Mette Hansen</figcaption></figure>"
+    ) in story.body
+    assert story.body.count("<img") == 1  # the lead picture is not repeated
+
+
+def test_a_missing_body_picture_leaves_its_caption_and_is_reported(db, export_copy):
+    imported = run_import(export_copy, uploads=None)
+    body = article("summit-opens").body
+    assert "<img" not in body and "<figure" not in body
+    assert "<p>The leaders on the quay on Tuesday. Photo: Mette Hansen</p>" in body
+    assert "no --uploads folder given" in imported
+
+
+def test_a_wxr_1_1_export_imports_the_same(db, export_copy):
+    export_copy.write_text(
+        export_copy.read_text()
+        .replace("http://wordpress.org/export/1.2/", "http://wordpress.org/export/1.1/")
+        .replace("<wp:wxr_version>1.2</wp:wxr_version>", "<wp:wxr_version>1.1</wp:wxr_version>")
+    )
+    report = run_import(export_copy)
+    assert "(WXR 1.1)" in report
+    assert "Posts: imported 7, skipped 5, failed 1" in report
+    assert [b.author.name for b in article("summit-opens").bylines.order_by("position")] == [
+        "Mette Hansen",
+        "Ingrid Dahl",
+    ]
+
+
+def test_an_import_purges_the_site_once_a_batch_not_once_a_story(
+    db, monkeypatch, django_capture_on_commit_callbacks
+):
+    purged = []
+    monkeypatch.setattr("articles.caching.purge_keys", lambda keys, **kw: purged.append(keys))
+    with django_capture_on_commit_callbacks(execute=True):
+        run_import()
+    # The test export is one batch: one purge of the whole site, none per story.
+    assert purged == [{"site"}]
+
+
+def test_an_import_rebuilds_search_vectors_once_a_batch(db, monkeypatch):
+    rebuilt = []
+    monkeypatch.setattr("articles.search.update_search_vector", lambda pk: rebuilt.append([pk]))
+    monkeypatch.setattr(
+        "articles.search.rebuild_search_vectors", lambda ids: rebuilt.append(sorted(ids))
+    )
+    run_import()
+    assert rebuilt == [sorted(Article.objects.values_list("pk", flat=True))]
