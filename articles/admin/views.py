@@ -12,7 +12,7 @@ from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponse, HttpResponseNotAllowed
+from django.http import Http404, HttpResponse, HttpResponseNotAllowed, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -25,7 +25,8 @@ from .. import revisions, workflow
 from ..models import Article, CalendarToken, PreviewLink, Revision, Section
 from ..newsroom_time import NewsroomDateTimeField, describe, newsroom_zone
 from .status import (
-    EDITING_HEARTBEAT,
+    describe_editing,
+    editing_heartbeat,
     leave_editing_session,
     others_editing,
     state_after,
@@ -96,13 +97,7 @@ def change_form_context(model_admin, request, obj, adminform):
             if obj.first_published_at
             else "",
             "updated": describe(obj.updated_at, now=now) if obj.updated_at else "",
-            "editing": [
-                {
-                    "name": s.user.get_full_name() or s.user.get_username(),
-                    "since": timezone.localtime(s.since, newsroom_zone()).strftime("%H:%M"),
-                }
-                for s in others_editing(obj, user)
-            ],
+            "editing": describe_editing(others_editing(obj, user)),
             "returned": workflow.latest_return(obj),
             "events": [
                 {"event": e, "step": step_words(e)} for e in obj.events.select_related("actor")[:5]
@@ -114,7 +109,7 @@ def change_form_context(model_admin, request, obj, adminform):
             if form is not None and "substantive_update" in form.fields
             else None,
             "presence_url": reverse(f"admin:{info[0]}_{info[1]}_editing", args=[obj.pk]),
-            "heartbeat_seconds": int(EDITING_HEARTBEAT.total_seconds()),
+            "heartbeat_seconds": int(editing_heartbeat().total_seconds()),
             "preview_url": reverse(f"admin:{info[0]}_{info[1]}_preview", args=[obj.pk]),
             "share_url": reverse(f"admin:{info[0]}_{info[1]}_share", args=[obj.pk]),
             "history_url": reverse(f"admin:{info[0]}_{info[1]}_history", args=[obj.pk]),
@@ -209,15 +204,17 @@ def _shown(name, value):
 
 
 def editing(request, model_admin, object_id):
-    """The open form's heartbeat (POST) and its goodbye when the page is left (POST left=1)."""
+    """The open form's heartbeat (POST), answered with who else has the form open now, and its
+    goodbye when the page is left (POST left=1)."""
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
     article = _article(request, model_admin, object_id)
     if request.POST.get("left"):
         leave_editing_session(article, request.user)
-    elif model_admin.has_change_permission(request, article):
+        return HttpResponse(status=204)
+    if model_admin.has_change_permission(request, article):
         touch_editing_session(article, request.user)
-    return HttpResponse(status=204)
+    return JsonResponse({"editing": describe_editing(others_editing(article, request.user))})
 
 
 # Transitions ----------------------------------------------------------------------------------
