@@ -79,7 +79,6 @@ def test_journalist_writes_the_seed_story_and_submits_it_for_review(new_page, sh
     page.get_by_role("button", name="Add another Source of this article").click()
     pick(page, "id_article_sources-1-source", "Nikkei", "Nikkei Asia")
     page.locator("#id_article_sources-1-relation").select_option(label="reported by / citing")
-    page.locator("#id_article_sources-1-position").fill("1")
     shoot(page, "1-journalist", "admin-form")
 
     page.get_by_role("button", name="Save and continue editing").click()
