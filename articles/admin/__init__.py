@@ -32,6 +32,7 @@ from ..models import (
 from ..newsroom_time import describe
 from ..sanitize import sanitize_body
 from ..workflow import can_publish
+from . import views as admin_views
 from .article_workflow import ArticleWorkflowAdminMixin
 
 AUTHORING_MEDIA_CSS = {"all": ["articles/admin/authoring.css"]}
@@ -486,6 +487,15 @@ class ArticleAdmin(ArticleWorkflowAdminMixin, admin.ModelAdmin):
                 {"author": profile.pk, "role": Byline.Role.WRITTEN_BY, "position": 0}
             ]
         return kwargs
+
+    # A workflow button in the action bar saves first, then opens that step.
+    def response_add(self, request, obj, post_url_continue=None):
+        response = super().response_add(request, obj, post_url_continue)
+        return admin_views.after_save_step(request, self, obj) or response
+
+    def response_change(self, request, obj):
+        response = super().response_change(request, obj)
+        return admin_views.after_save_step(request, self, obj) or response
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)

@@ -65,6 +65,14 @@ def change_form_context(model_admin, request, obj, adminform):
     conflict = getattr(form, "conflict", None)
     context = {"conflict": conflict}
     if obj is None or obj.pk is None:
+        # A new article can be saved and taken straight to its first step (the form's
+        # "_workflow" button): the steps the one rule allows on a new draft of this person's.
+        draft = Article(status=Status.DRAFT, created_by=request.user)
+        context["first_steps"] = [
+            (action, workflow.ACTION_LABELS[action])
+            for action in (workflow.SUBMIT, workflow.PUBLISH, workflow.SCHEDULE)
+            if allowed_on_new_draft(action, draft, request.user)
+        ]
         return context
     user = request.user
     now = timezone.now()
@@ -116,6 +124,24 @@ def change_form_context(model_admin, request, obj, adminform):
         }
     )
     return context
+
+
+def allowed_on_new_draft(action, draft, user):
+    try:
+        workflow.check(action, draft, user)
+    except workflow.WorkflowError:
+        return False
+    return True
+
+
+def after_save_step(request, model_admin, obj):
+    """Where a save made with a workflow button ("_workflow") goes next: that step's page,
+    which checks the step and asks for its note or time. None for a plain save."""
+    action = request.POST.get("_workflow")
+    if action not in workflow.ACTION_LABELS or obj.pk is None:
+        return None
+    info = model_admin.opts.app_label, model_admin.opts.model_name
+    return redirect(reverse(f"admin:{info[0]}_{info[1]}_transition", args=[obj.pk, action]))
 
 
 def who_saved(article):

@@ -100,3 +100,29 @@ document.addEventListener("DOMContentLoaded", () => {
     update();
   }
 });
+
+// A workflow step ("Submit for review", "Schedule") taken with unsaved changes saves them on
+// the way: the form is sent with the step's name and the server opens the step's page after
+// saving. Without changes the link is simply followed.
+window.addEventListener("load", () => {
+  const steps = document.querySelector("[data-save-first]");
+  const form = steps && steps.closest("form");
+  if (!form) return;
+  const snapshot = () => {
+    const data = new FormData(form);
+    data.delete("csrfmiddlewaretoken");
+    return JSON.stringify([...data.entries()].map(([key, value]) => [key, String(value)]));
+  };
+  const opened = snapshot();
+  steps.addEventListener("click", (event) => {
+    const link = event.target.closest("a[data-action]");
+    if (!link || snapshot() === opened) return;
+    event.preventDefault();
+    const step = document.createElement("input");
+    step.type = "hidden";
+    step.name = "_workflow";
+    step.value = link.dataset.action;
+    form.append(step);
+    form.requestSubmit();
+  });
+});
