@@ -68,8 +68,8 @@ def change_form_context(model_admin, request, obj, adminform):
         # A new article can be saved and taken straight to its first step (the form's
         # "_workflow" button): the steps the one rule allows on a new draft of this person's.
         draft = Article(status=Status.DRAFT, created_by=request.user)
-        context["first_steps"] = [
-            (action, workflow.ACTION_LABELS[action])
+        context["actions"] = [
+            (action, workflow.ACTION_LABELS[action], None)
             for action in (workflow.SUBMIT, workflow.PUBLISH, workflow.SCHEDULE)
             if allowed_on_new_draft(action, draft, request.user)
         ]
@@ -135,13 +135,23 @@ def allowed_on_new_draft(action, draft, user):
 
 
 def after_save_step(request, model_admin, obj):
-    """Where a save made with a workflow button ("_workflow") goes next: that step's page,
-    which checks the step and asks for its note or time. None for a plain save."""
+    """Where a save made with a workflow button ("_workflow") goes next. Submitting, whose
+    note is optional, is done at once with the note from the action bar; every other step
+    opens its page, which checks it and asks for its note or time. None for a plain save."""
     action = request.POST.get("_workflow")
     if action not in workflow.ACTION_LABELS or obj.pk is None:
         return None
     info = model_admin.opts.app_label, model_admin.opts.model_name
-    return redirect(reverse(f"admin:{info[0]}_{info[1]}_transition", args=[obj.pk, action]))
+    if action != workflow.SUBMIT:
+        return redirect(reverse(f"admin:{info[0]}_{info[1]}_transition", args=[obj.pk, action]))
+    try:
+        workflow.perform(action, obj, by=request.user, note=request.POST.get("_workflow_note", ""))
+    except workflow.WorkflowError as exc:
+        messages.error(request, str(exc))
+    else:
+        leave_editing_session(obj, request.user)
+        messages.success(request, f"“{obj.headline}”: {workflow.DONE_MESSAGES[action]}")
+    return redirect(reverse(f"admin:{info[0]}_{info[1]}_change", args=[obj.pk]))
 
 
 def who_saved(article):
