@@ -348,6 +348,7 @@ class ArticleSourceInline(OrderedInline):
     autocomplete_fields = ["source"]
     fields = [("source", "relation"), "original_url", "original_headline", "note", "position"]
     classes = ["newsroom-sources"]
+    open_in_panel = True
     panel_after = "nr-after-image"
 
     def formfield_for_dbfield(self, db_field, request, **kwargs):

@@ -86,9 +86,10 @@ def test_journalist_writes_the_seed_story_and_submits_it_for_review(new_page, sh
     expect(body_editor(page).locator("p", has_text="liaison office")).not_to_have_count(0)
     expect(body_editor(page)).not_to_contain_text("Telegram")
 
-    page.locator("#nr-workflow").get_by_role("link", name="Submit for review").click()
-    page.get_by_label("Note for the editor").fill("Rewritten from korrespondent, checked Nikkei.")
-    page.get_by_role("button", name="Submit for review").click()
+    workflow = page.locator("#nr-workflow")
+    workflow.get_by_text("Note for the editor (optional)").click()
+    workflow.get_by_label("Note for the editor").fill("Rewritten from korrespondent, checked Nikkei.")
+    workflow.get_by_role("button", name="Submit for review").click()
     expect(flash(page)).to_contain_text("submitted for review")
     expect(page.locator("#nr-workflow")).to_contain_text("In review")
     shoot(page, "1-journalist", "submitted")
