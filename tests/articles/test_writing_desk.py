@@ -54,9 +54,7 @@ def test_an_empty_new_row_that_was_only_renumbered_is_not_a_row(client, journali
     assert bylines(article) == ["Ana Lee"]
 
 
-def test_submit_from_the_action_bar_saves_the_changes_and_submits_with_the_note(
-    client, journalist
-):
+def test_submit_from_the_action_bar_saves_the_changes_and_submits_with_the_note(client, journalist):
     article = make_article(status=Status.DRAFT, created_by=journalist)
     client.force_login(journalist)
     page = client.get(change_url(article))
@@ -97,9 +95,7 @@ def test_a_step_that_needs_its_page_opens_it_after_saving(client, editor):
     assert article.status == Status.IN_REVIEW  # scheduled only once the time is given
 
 
-def test_a_step_the_person_may_not_take_is_refused_after_saving_nothing_lost(
-    client, journalist
-):
+def test_a_step_the_person_may_not_take_is_refused_after_saving_nothing_lost(client, journalist):
     article = make_article(status=Status.DRAFT, created_by=journalist)
     client.force_login(journalist)
     page = client.get(change_url(article))

@@ -88,7 +88,8 @@ def test_journalist_writes_the_seed_story_and_submits_it_for_review(new_page, sh
 
     workflow = page.locator("#nr-workflow")
     workflow.get_by_text("Note for the editor (optional)").click()
-    workflow.get_by_label("Note for the editor").fill("Rewritten from korrespondent, checked Nikkei.")
+    note = "Rewritten from korrespondent, checked Nikkei."
+    workflow.get_by_label("Note for the editor").fill(note)
     workflow.get_by_role("button", name="Submit for review").click()
     expect(flash(page)).to_contain_text("submitted for review")
     expect(page.locator("#nr-workflow")).to_contain_text("In review")
