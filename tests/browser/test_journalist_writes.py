@@ -87,7 +87,7 @@ def test_journalist_writes_the_seed_story_and_submits_it_for_review(new_page, sh
     expect(body_editor(page)).not_to_contain_text("Telegram")
 
     workflow = page.locator("#nr-workflow")
-    workflow.get_by_text("Note for the editor (optional)").click()
+    workflow.locator("summary", has_text="Note for the editor").click()
     note = "Rewritten from korrespondent, checked Nikkei."
     workflow.get_by_label("Note for the editor").fill(note)
     workflow.get_by_role("button", name="Submit for review").click()
