@@ -405,6 +405,10 @@ NEWSROOM_PAGE_SIZE = 20
 # reads it for every story and picture it builds, and a missing setting is a slow look-up.
 NEWSROOM_FETCH_MODE = None
 NEWSROOM_PREVIEW_LINK_HOURS = _env_int("PREVIEW_LINK_HOURS", 48)
+# "X is editing this article": an open form says so every EDITING_HEARTBEAT seconds; one not
+# heard from for EDITING_WINDOW seconds (closed without a goodbye, offline) is no longer shown.
+NEWSROOM_EDITING_HEARTBEAT_SECONDS = 20
+NEWSROOM_EDITING_WINDOW_SECONDS = 60
 
 # Page cache and CDNs (see articles/caching.py and the README) ---------------------------------
 NEWSROOM_PAGE_CACHE = _env_bool("PAGE_CACHE", True)

@@ -4,9 +4,10 @@ The article form's layout lives here; the workflow (list, permissions, transitio
 in from `articles/admin/article_workflow.py`.
 """
 
+from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
-from django.contrib.admin.widgets import AutocompleteSelect
+from django.contrib.admin.widgets import AutocompleteSelect, RelatedFieldWidgetWrapper
 from django.db.models import Count
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
@@ -30,8 +31,9 @@ from ..models import (
 )
 from ..newsroom_time import describe
 from ..sanitize import sanitize_body
+from ..workflow import can_publish
+from . import views as admin_views
 from .article_workflow import ArticleWorkflowAdminMixin
-from .labels import LabelledTabularInline
 
 AUTHORING_MEDIA_CSS = {"all": ["articles/admin/authoring.css"]}
 
@@ -265,10 +267,20 @@ class ImageAdmin(ProtectedShowsArticlesMixin, admin.ModelAdmin):
     def get_fieldsets(self, request, obj=None):
         if obj is not None:
             return self.fieldsets
-        # Nothing to preview or count before the upload.
+        # Nothing to preview or count before the upload, so the crop hint promises no preview.
         return [
             (None, {"fields": ["file", "alt_text", "caption", "credit", "copyright"]}),
-            self.fieldsets[1],
+            (
+                _("Crop"),
+                {
+                    "fields": [("focal_x", "focal_y")],
+                    "description": _(
+                        "The point that stays in view when the picture is cropped for cards "
+                        "and social media, from 0 to 1 across and down (0.5 is the middle). "
+                        "Once the picture is saved you can click its preview to set it."
+                    ),
+                },
+            ),
         ]
 
     def save_model(self, request, obj, form, change):
@@ -283,12 +295,46 @@ class ImageAdmin(ProtectedShowsArticlesMixin, admin.ModelAdmin):
 # Articles -----------------------------------------------------------------------------------------
 
 
-class BylineInline(LabelledTabularInline):
-    model = Byline
+class OrderedRowForm(forms.ModelForm):
+    """An inline row whose place in its list is a hidden ``position`` kept by the page's script
+    (article-form-order.js) as rows are dragged or moved with the keyboard."""
+
+    def has_changed(self):
+        # Renumbering gives an untouched new row a position: that alone is not a row to save.
+        if self.instance.pk is None:
+            return any(name != "position" for name in self.changed_data)
+        return super().has_changed()
+
+
+class OrderedInline(admin.StackedInline):
+    """Rows ordered by dragging (or by keyboard) in the form's side panel; no numbers shown."""
+
+    form = OrderedRowForm
+    template = "admin/articles/article/ordered_inline.html"
     extra = 0
+    in_side_panel = True
+    open_in_panel = False
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name == "position":
+            kwargs["widget"] = forms.HiddenInput
+        formfield = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if isinstance(getattr(formfield, "widget", None), RelatedFieldWidgetWrapper):
+            # A narrow row keeps room for the name: only "add" (a guest writer, a new
+            # outlet) belongs to writing; editing or deleting an author is done elsewhere.
+            formfield.widget.can_change_related = False
+            formfield.widget.can_delete_related = False
+            formfield.widget.can_view_related = False
+        return formfield
+
+
+class BylineInline(OrderedInline):
+    model = Byline
     autocomplete_fields = ["author"]
-    fields = ["author", "role", "position"]
+    fields = [("author", "role"), "position"]
     verbose_name_plural = _("byline")
+    open_in_panel = True
+    panel_after = "nr-after-section"
 
     def get_extra(self, request, obj=None, **kwargs):
         # A new article starts with its writer on the byline (see get_formset_kwargs).
@@ -297,20 +343,26 @@ class BylineInline(LabelledTabularInline):
         return 0
 
 
-class ArticleSourceInline(admin.StackedInline):
+class ArticleSourceInline(OrderedInline):
     model = ArticleSource
-    extra = 0
     autocomplete_fields = ["source"]
-    fields = [("source", "relation", "position"), ("original_url", "original_headline"), "note"]
+    fields = [("source", "relation"), "original_url", "original_headline", "note", "position"]
     classes = ["newsroom-sources"]
+    open_in_panel = True
+    panel_after = "nr-after-image"
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name == "original_url":
+            # A plain address box: the admin's URL widget adds "Currently: <link> Change:".
+            kwargs["widget"] = forms.URLInput(attrs={"placeholder": "https://"})
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
 
 
-class RelatedArticleInline(LabelledTabularInline):
+class RelatedArticleInline(OrderedInline):
     model = RelatedArticle
     fk_name = "article"
-    extra = 0
     fields = ["related", "position"]
-    classes = ["collapse"]
+    panel_after = "nr-after-image"
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
         if db_field.name == "related":
@@ -331,21 +383,29 @@ class ArticleAdmin(ArticleWorkflowAdminMixin, admin.ModelAdmin):
     form = ArticleForm
     prepopulated_fields = {"slug": ["headline"]}
     autocomplete_fields = ["section", "lead_image"]
-    readonly_fields = ["word_count", "reading_time", "lead_image_preview", "body_as_read"]
+    readonly_fields = [
+        "word_count",
+        "reading_time",
+        "lead_image_preview",
+        "body_as_read",
+        "lead_story",
+    ]
     inlines = [BylineInline, ArticleSourceInline, RelatedArticleInline, CorrectionInline]
+    # The writing column holds the fieldset marked "newsroom-writing"; every other fieldset is a
+    # group of the side panel, in this order, with the inlines whose `panel_after` names it
+    # right after it (change_form.html).
     fieldsets = [
         (None, {"fields": ["headline", "dek", "body"], "classes": ["newsroom-writing"]}),
         (
             _("Section and tags"),
-            {"fields": ["section", "tags", "kicker", "featured"]},
+            {"fields": ["section", "tags", "kicker", "featured"], "classes": ["nr-after-section"]},
         ),
         (
             _("Lead image"),
-            {"fields": ["lead_image", "lead_image_preview", "lead_image_caption"]},
-        ),
-        (
-            _("Length and address"),
-            {"fields": [("word_count", "reading_time"), "slug"]},
+            {
+                "fields": ["lead_image", "lead_image_preview", "lead_image_caption"],
+                "classes": ["nr-after-image"],
+            },
         ),
         (
             _("Embargo and expiry"),
@@ -358,11 +418,19 @@ class ArticleAdmin(ArticleWorkflowAdminMixin, admin.ModelAdmin):
                 "classes": ["collapse"],
             },
         ),
+        (
+            _("Length and address"),
+            {"fields": [("word_count", "reading_time"), "slug"], "classes": ["collapse"]},
+        ),
     ]
 
     class Media:
         css = AUTHORING_MEDIA_CSS
-        js = ["articles/admin/article-form.js", "articles/admin/widget-labels.js"]
+        js = [
+            "articles/admin/article-form.js",
+            "articles/admin/article-form-order.js",
+            "articles/admin/widget-labels.js",
+        ]
 
     @admin.display(description=_("body"))
     def body_as_read(self, obj):
@@ -370,8 +438,26 @@ class ArticleAdmin(ArticleWorkflowAdminMixin, admin.ModelAdmin):
         body = mark_safe(sanitize_body(obj.body))  # noqa: S308 - reduced to the allowlist
         return format_html('<div class="newsroom-body-read">{}</div>', body)
 
+    @admin.display(description=_("lead story"))
+    def lead_story(self, obj):
+        # What a journalist sees in place of the editors' tick box: words, not a red cross.
+        if obj is not None and obj.featured:
+            return gettext("Yes: this is the home page's lead story.")
+        return gettext("Editors choose the home page's lead story.")
+
     def get_fieldsets(self, request, obj=None):
         fieldsets = super().get_fieldsets(request, obj)
+        if not can_publish(request.user):
+            fieldsets = [
+                (
+                    name,
+                    {
+                        **opts,
+                        "fields": ["lead_story" if f == "featured" else f for f in opts["fields"]],
+                    },
+                )
+                for name, opts in fieldsets
+            ]
         if obj is None or self.has_change_permission(request, obj):
             return fieldsets
         return [
@@ -402,6 +488,15 @@ class ArticleAdmin(ArticleWorkflowAdminMixin, admin.ModelAdmin):
                 {"author": profile.pk, "role": Byline.Role.WRITTEN_BY, "position": 0}
             ]
         return kwargs
+
+    # A workflow button in the action bar saves first, then opens that step.
+    def response_add(self, request, obj, post_url_continue=None):
+        response = super().response_add(request, obj, post_url_continue)
+        return admin_views.after_save_step(request, self, obj) or response
+
+    def response_change(self, request, obj):
+        response = super().response_change(request, obj)
+        return admin_views.after_save_step(request, self, obj) or response
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)

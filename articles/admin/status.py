@@ -7,6 +7,7 @@ Shared by the article list (`articles/admin/article_workflow.py`) and the workfl
 
 from datetime import timedelta
 
+from django.conf import settings
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext
@@ -14,14 +15,21 @@ from django.utils.translation import gettext_lazy as _
 
 from .. import workflow
 from ..models import Article, EditingSession
-from ..newsroom_time import describe, relative_to_now
+from ..newsroom_time import describe, newsroom_zone, relative_to_now
 
 Status = Article.Status
 
-# An open form says it is still open once a minute (article-form.js); one that has missed
-# a few heartbeats was closed without saying so (a crash, a lost connection).
-EDITING_HEARTBEAT = timedelta(minutes=1)
-EDITING_WINDOW = timedelta(minutes=3)
+
+def editing_heartbeat():
+    """How often an open form says it is still open (article-form.js)."""
+    return timedelta(seconds=settings.NEWSROOM_EDITING_HEARTBEAT_SECONDS)
+
+
+def editing_window():
+    """How long a form that has stopped saying so still counts as open: a few missed
+    heartbeats mean it was closed without a goodbye (a crash, a lost connection)."""
+    return timedelta(seconds=settings.NEWSROOM_EDITING_WINDOW_SECONDS)
+
 
 # Each step in the history, in the words of the badges and the buttons.
 STEP_WORDS = {
@@ -107,7 +115,7 @@ def touch_editing_session(article, user):
     now = timezone.now()
     session, created = EditingSession.objects.get_or_create(article=article, user=user)
     if not created:
-        if session.last_seen < now - EDITING_WINDOW:
+        if session.last_seen < now - editing_window():
             session.since = now
         session.last_seen = now
         session.save(update_fields=["since", "last_seen"])
@@ -119,11 +127,23 @@ def leave_editing_session(article, user):
 
 
 def others_editing(article, user):
+    """Everyone but ``user`` whose form for ``article`` is open, longest first."""
     return (
         EditingSession.objects.filter(
-            article=article, last_seen__gte=timezone.now() - EDITING_WINDOW
+            article=article, last_seen__gte=timezone.now() - editing_window()
         )
         .exclude(user=user)
         .select_related("user")
         .order_by("since")
     )
+
+
+def describe_editing(sessions):
+    """Who is editing, as the banner says it: name and the newsroom time they started."""
+    return [
+        {
+            "name": s.user.get_full_name() or s.user.get_username(),
+            "since": timezone.localtime(s.since, newsroom_zone()).strftime("%H:%M"),
+        }
+        for s in sessions
+    ]

@@ -12,7 +12,7 @@ from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponse, HttpResponseNotAllowed
+from django.http import Http404, HttpResponse, HttpResponseNotAllowed, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -25,7 +25,8 @@ from .. import revisions, workflow
 from ..models import Article, CalendarToken, PreviewLink, Revision, Section
 from ..newsroom_time import NewsroomDateTimeField, describe, newsroom_zone
 from .status import (
-    EDITING_HEARTBEAT,
+    describe_editing,
+    editing_heartbeat,
     leave_editing_session,
     others_editing,
     state_after,
@@ -64,6 +65,14 @@ def change_form_context(model_admin, request, obj, adminform):
     conflict = getattr(form, "conflict", None)
     context = {"conflict": conflict}
     if obj is None or obj.pk is None:
+        # A new article can be saved and taken straight to its first step (the form's
+        # "_workflow" button): the steps the one rule allows on a new draft of this person's.
+        draft = Article(status=Status.DRAFT, created_by=request.user)
+        context["actions"] = [
+            (action, workflow.ACTION_LABELS[action], None)
+            for action in (workflow.SUBMIT, workflow.PUBLISH, workflow.SCHEDULE)
+            if allowed_on_new_draft(action, draft, request.user)
+        ]
         return context
     user = request.user
     now = timezone.now()
@@ -96,13 +105,7 @@ def change_form_context(model_admin, request, obj, adminform):
             if obj.first_published_at
             else "",
             "updated": describe(obj.updated_at, now=now) if obj.updated_at else "",
-            "editing": [
-                {
-                    "name": s.user.get_full_name() or s.user.get_username(),
-                    "since": timezone.localtime(s.since, newsroom_zone()).strftime("%H:%M"),
-                }
-                for s in others_editing(obj, user)
-            ],
+            "editing": describe_editing(others_editing(obj, user)),
             "returned": workflow.latest_return(obj),
             "events": [
                 {"event": e, "step": step_words(e)} for e in obj.events.select_related("actor")[:5]
@@ -114,13 +117,41 @@ def change_form_context(model_admin, request, obj, adminform):
             if form is not None and "substantive_update" in form.fields
             else None,
             "presence_url": reverse(f"admin:{info[0]}_{info[1]}_editing", args=[obj.pk]),
-            "heartbeat_seconds": int(EDITING_HEARTBEAT.total_seconds()),
+            "heartbeat_seconds": int(editing_heartbeat().total_seconds()),
             "preview_url": reverse(f"admin:{info[0]}_{info[1]}_preview", args=[obj.pk]),
             "share_url": reverse(f"admin:{info[0]}_{info[1]}_share", args=[obj.pk]),
             "history_url": reverse(f"admin:{info[0]}_{info[1]}_history", args=[obj.pk]),
         }
     )
     return context
+
+
+def allowed_on_new_draft(action, draft, user):
+    try:
+        workflow.check(action, draft, user)
+    except workflow.WorkflowError:
+        return False
+    return True
+
+
+def after_save_step(request, model_admin, obj):
+    """Where a save made with a workflow button ("_workflow") goes next. Submitting, whose
+    note is optional, is done at once with the note from the action bar; every other step
+    opens its page, which checks it and asks for its note or time. None for a plain save."""
+    action = request.POST.get("_workflow")
+    if action not in workflow.ACTION_LABELS or obj.pk is None:
+        return None
+    info = model_admin.opts.app_label, model_admin.opts.model_name
+    if action != workflow.SUBMIT:
+        return redirect(reverse(f"admin:{info[0]}_{info[1]}_transition", args=[obj.pk, action]))
+    try:
+        workflow.perform(action, obj, by=request.user, note=request.POST.get("_workflow_note", ""))
+    except workflow.WorkflowError as exc:
+        messages.error(request, str(exc))
+    else:
+        leave_editing_session(obj, request.user)
+        messages.success(request, f"“{obj.headline}”: {workflow.DONE_MESSAGES[action]}")
+    return redirect(reverse(f"admin:{info[0]}_{info[1]}_change", args=[obj.pk]))
 
 
 def who_saved(article):
@@ -209,15 +240,17 @@ def _shown(name, value):
 
 
 def editing(request, model_admin, object_id):
-    """The open form's heartbeat (POST) and its goodbye when the page is left (POST left=1)."""
+    """The open form's heartbeat (POST), answered with who else has the form open now, and its
+    goodbye when the page is left (POST left=1)."""
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
     article = _article(request, model_admin, object_id)
     if request.POST.get("left"):
         leave_editing_session(article, request.user)
-    elif model_admin.has_change_permission(request, article):
+        return HttpResponse(status=204)
+    if model_admin.has_change_permission(request, article):
         touch_editing_session(article, request.user)
-    return HttpResponse(status=204)
+    return JsonResponse({"editing": describe_editing(others_editing(article, request.user))})
 
 
 # Transitions ----------------------------------------------------------------------------------

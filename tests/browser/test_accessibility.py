@@ -72,6 +72,29 @@ def test_new_article_form_has_no_serious_or_critical_accessibility_violations(ne
     assert not unexpected, describe_violations(unexpected)
 
 
+@pytest.mark.parametrize("viewport", [{"width": 1280, "height": 800}, PHONE], ids=["1280", "390"])
+@pytest.mark.parametrize("who", ["journalist", "editor"])
+def test_writing_desk_has_no_serious_or_critical_violations_on_desktop_and_phone(
+    new_page, viewport, who
+):
+    story = Article.objects.published().get(headline=PICTURED_STORY)
+    page = new_page(who)
+    page.set_viewport_size(viewport)
+    found = {}
+    for name, url in [
+        ("new", "/admin/articles/article/add/"),
+        ("existing", f"/admin/articles/article/{story.pk}/change/"),
+    ]:
+        page.goto(url)
+        # Drawn once the page's scripts have run (a journalist may only read a live story).
+        page.locator("#nr-workflow").wait_for()
+        page.wait_for_load_state("load")
+        report = f"admin-article-desk-{who}-{name}-{viewport['width']}"
+        if unexpected := audit_admin_page(page, report):
+            found[name] = describe_violations(unexpected)
+    assert not found, "\n".join(f"{name}:\n{text}" for name, text in found.items())
+
+
 def test_article_form_with_every_section_open_and_new_rows_has_no_serious_violations(new_page):
     story = Article.objects.published().get(headline=PICTURED_STORY)
     page = new_page("editor")
@@ -81,8 +104,8 @@ def test_article_form_with_every_section_open_and_new_rows_has_no_serious_violat
     # A blank row in every inline: its autocomplete box is drawn when the row is added.
     for add_row in page.locator(".add-row a").all():
         add_row.click()
-    new_related = page.locator("td.field-related .select2-selection[role=combobox]").last
-    expect(new_related).to_have_accessible_name("Related story")
+    new_related = page.locator(".field-related .select2-selection[role=combobox]").last
+    expect(new_related).to_have_accessible_name("Related story:")
 
     unexpected = audit_admin_page(page, "admin-article-form-open")
     assert not unexpected, describe_violations(unexpected)
@@ -106,8 +129,11 @@ def test_article_form_widgets_are_announced_by_their_field_names(new_page):
     # The byline row: the writer's own name is the choice, "Author" the field.
     byline = page.locator("#bylines-0")
     expect(byline.get_by_role("combobox", name=re.compile("^Author"))).to_have_count(1)
-    expect(byline.get_by_role("combobox", name="Role", exact=True)).to_have_value("written_by")
-    expect(byline.get_by_role("spinbutton", name="Position")).to_have_value("0")
+    expect(byline.get_by_role("combobox", name="Role:", exact=True)).to_have_value("written_by")
+    # Its place in the byline is kept out of sight, in a hidden input the page fills.
+    expect(byline.get_by_role("spinbutton")).to_have_count(0)
+    expect(byline.locator('input[name="bylines-0-position"]')).to_have_attribute("type", "hidden")
+    expect(byline.locator('input[name="bylines-0-position"]')).to_have_value("0")
 
     # The body's label leads to the editor, as a label leads to its field.
     page.get_by_text("Body:", exact=True).click()

@@ -79,7 +79,6 @@ def test_journalist_writes_the_seed_story_and_submits_it_for_review(new_page, sh
     page.get_by_role("button", name="Add another Source of this article").click()
     pick(page, "id_article_sources-1-source", "Nikkei", "Nikkei Asia")
     page.locator("#id_article_sources-1-relation").select_option(label="reported by / citing")
-    page.locator("#id_article_sources-1-position").fill("1")
     shoot(page, "1-journalist", "admin-form")
 
     page.get_by_role("button", name="Save and continue editing").click()
@@ -87,9 +86,11 @@ def test_journalist_writes_the_seed_story_and_submits_it_for_review(new_page, sh
     expect(body_editor(page).locator("p", has_text="liaison office")).not_to_have_count(0)
     expect(body_editor(page)).not_to_contain_text("Telegram")
 
-    page.locator("#nr-workflow").get_by_role("link", name="Submit for review").click()
-    page.get_by_label("Note for the editor").fill("Rewritten from korrespondent, checked Nikkei.")
-    page.get_by_role("button", name="Submit for review").click()
+    workflow = page.locator("#nr-workflow")
+    workflow.locator("summary", has_text="Note for the editor").click()
+    note = "Rewritten from korrespondent, checked Nikkei."
+    workflow.get_by_label("Note for the editor").fill(note)
+    workflow.get_by_role("button", name="Submit for review").click()
     expect(flash(page)).to_contain_text("submitted for review")
     expect(page.locator("#nr-workflow")).to_contain_text("In review")
     shoot(page, "1-journalist", "submitted")

@@ -119,7 +119,38 @@ def test_saving_again_after_a_refusal_carries_the_other_editors_change_forward(
     assert LENAS_SENTENCE in article.body
 
 
-def test_the_editing_banner_ends_when_the_other_editor_leaves_the_page(new_page, second_editor):
+@pytest.fixture
+def quick_presence(settings):
+    """Heartbeats a second apart and a three-second window, so the test waits seconds."""
+    settings.NEWSROOM_EDITING_HEARTBEAT_SECONDS = 1
+    settings.NEWSROOM_EDITING_WINDOW_SECONDS = 3
+
+
+def test_the_editing_banner_comes_and_goes_with_the_other_editors_page(
+    new_page, second_editor, quick_presence
+):
+    article = written_and_submitted()
+    change_url = f"/admin/articles/article/{article.pk}/change/"
+    lena = new_page("lena", PASSWORD)
+    lena.goto(change_url)
+    expect(lena.locator("#content-main")).to_be_visible()
+    expect(lena.locator("#nr-editing")).to_have_count(0)
+
+    # Tom opens the story after her: her open page learns it from its next heartbeat.
+    tom = new_page("editor")
+    tom.goto(change_url)
+    expect(lena.locator("#nr-editing")).to_contain_text("Tom Ruiz is editing this article")
+
+    # Tom goes elsewhere: his page says goodbye as it is left, and her banner goes, unreloaded.
+    tom.goto("/admin/")
+    expect(lena.locator("#nr-editing")).to_have_count(0)
+    assert not EditingSession.objects.filter(article=article, user__username="editor").exists()
+
+
+def test_the_editing_banner_ends_when_the_other_page_goes_silent(
+    new_page, second_editor, quick_presence
+):
+    """Tom's laptop lost its connection: no goodbye, no more heartbeats."""
     article = written_and_submitted()
     change_url = f"/admin/articles/article/{article.pk}/change/"
     tom = new_page("editor")
@@ -128,12 +159,7 @@ def test_the_editing_banner_ends_when_the_other_editor_leaves_the_page(new_page,
     lena.goto(change_url)
     expect(lena.locator("#nr-editing")).to_contain_text("Tom Ruiz is editing this article")
 
-    # Tom goes elsewhere: his page says goodbye as it is left.
-    tom.goto("/admin/")
-    for _ in range(50):  # the goodbye is sent as the page goes; give it a moment to land
-        if not EditingSession.objects.filter(article=article, user__username="editor").exists():
-            break
-        lena.wait_for_timeout(100)
-    lena.reload()
-    expect(lena.locator("#content-main")).to_be_visible()
-    expect(lena.locator("#nr-editing")).to_have_count(0)
+    tom.route("**/editing/", lambda route: route.abort())
+    # Gone within the window (three seconds here, a minute in the newsroom), not lingering.
+    expect(lena.locator("#nr-editing")).to_have_count(0, timeout=8_000)
+    expect(tom.locator("#content-main")).to_be_visible()  # his page is still open

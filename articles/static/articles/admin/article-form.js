@@ -24,8 +24,9 @@ document.addEventListener("DOMContentLoaded", () => {
   body.addEventListener("keyup", update);
 });
 
-// "X is editing this article": say every minute that this form is still open, and say
-// goodbye when the page is left, so the banner others see ends with the page, not minutes later.
+// "X is editing this article": say every few seconds that this form is still open, and say
+// goodbye when the page is left, so the banner others see ends with the page. Each heartbeat
+// is answered with who else has the form open, so this page's own banner stays true too.
 document.addEventListener("DOMContentLoaded", () => {
   const presence = document.getElementById("nr-presence");
   const form = presence && presence.closest("form");
@@ -36,8 +37,30 @@ document.addEventListener("DOMContentLoaded", () => {
     if (left) body.append("left", "1");
     return body;
   };
+  const show = (people) => {
+    const old = document.getElementById("nr-editing");
+    if (!people.length) {
+      if (old) old.remove();
+      return;
+    }
+    const banner = document.createElement("div");
+    banner.className = "nr-panel nr-warn";
+    banner.id = "nr-editing";
+    for (const person of people) {
+      const line = document.createElement("p");
+      line.textContent = presence.dataset.template
+        .replace("{name}", person.name)
+        .replace("{since}", person.since);
+      banner.append(line);
+    }
+    if (old && old.textContent === banner.textContent) return;  // unchanged: nothing to announce
+    if (old) old.replaceWith(banner);
+    else presence.append(banner);
+  };
   const beat = () =>
     fetch(presence.dataset.url, { method: "POST", body: say(false), credentials: "same-origin" })
+      .then((response) => (response.ok ? response.json() : null))
+      .then((answer) => answer && show(answer.editing))
       .catch(() => {});
   let saving = false;
   // Saving ends (or renews) the session on the server; a goodbye racing the reload would undo it.
@@ -50,7 +73,7 @@ document.addEventListener("DOMContentLoaded", () => {
     if (event.persisted) beat();  // back from the page cache: open again
   });
   beat();
-  setInterval(beat, Number(presence.dataset.seconds || 60) * 1000);
+  setInterval(beat, Number(presence.dataset.seconds || 20) * 1000);
 });
 
 // A text with a limit (the headline) shows its length while the journalist types. Over the
@@ -76,4 +99,30 @@ document.addEventListener("DOMContentLoaded", () => {
     field.addEventListener("input", update);
     update();
   }
+});
+
+// A workflow step ("Submit for review", "Schedule") taken with unsaved changes saves them on
+// the way: the form is sent with the step's name and the server opens the step's page after
+// saving. Without changes the link is simply followed.
+window.addEventListener("load", () => {
+  const steps = document.querySelector("[data-save-first]");
+  const form = steps && steps.closest("form");
+  if (!form) return;
+  const snapshot = () => {
+    const data = new FormData(form);
+    data.delete("csrfmiddlewaretoken");
+    return JSON.stringify([...data.entries()].map(([key, value]) => [key, String(value)]));
+  };
+  const opened = snapshot();
+  steps.addEventListener("click", (event) => {
+    const link = event.target.closest("a[data-action]");
+    if (!link || snapshot() === opened) return;
+    event.preventDefault();
+    const step = document.createElement("input");
+    step.type = "hidden";
+    step.name = "_workflow";
+    step.value = link.dataset.action;
+    form.append(step);
+    form.requestSubmit();
+  });
 });
