@@ -312,11 +312,18 @@ class FrontPageAdmin(admin.ModelAdmin):
             "title": gettext("Front page"),
             "form": form,
             "can_arrange": self.has_add_permission(request),
-            "places": [{**row, "picked": picked.get(_int(row["story"].value()))} for row in rows],
+            "places": [
+                {
+                    **row,
+                    "picked": picked.get(_int(row["story"].value())),
+                    "automatic_now": _shown_at(page, row["place"], row["position"]),
+                }
+                for row in rows
+            ],
             "now_showing": [
                 {
                     "label": frontpage.place_label(place, position),
-                    "story": page.lead if place == frontpage.LEAD else _nth(page.top, position),
+                    "story": _shown_at(page, place, position),
                     "automatic": (place, position) in page.automatic,
                 }
                 for place, position in frontpage.places()
@@ -349,5 +356,8 @@ def _int(value):
         return None
 
 
-def _nth(items, n):
-    return items[n] if n < len(items) else None
+def _shown_at(page, place, position):
+    """The story a place of the arranged ``page`` shows."""
+    if place == frontpage.LEAD:
+        return page.lead
+    return page.top[position] if position < len(page.top) else None
