@@ -241,6 +241,8 @@ class FrontPageAdmin(admin.ModelAdmin):
         label = gettext("Front page as it will look %(when)s, with the layout not yet saved.") % {
             "when": describe(at, now=now)
         }
+        # What the screen would warn about, said where the editor is looking.
+        label = " ".join([label, *frontpage.warnings(plan, at)])
         return no_store(render_home(request, page, at=at, preview_label=label))
 
     def undo(self, request):

@@ -466,6 +466,14 @@ def test_the_screen_warns_when_a_picked_story_has_left_the_public_site(client, s
     assert "Top story 3: “Story 4” is not public" in html and "withdrawn" in html
 
 
+def test_preview_says_when_a_picked_story_will_not_be_shown(client, stories, editor):
+    draft = make_article(headline="Unfinished draft", status=Article.Status.DRAFT)
+    client.force_login(editor)
+    html = client.post(PREVIEW, form_data(lead_story=draft.pk)).content.decode()
+    assert "“Unfinished draft” is not public" in html
+    assert re.search(r'class="front__lead">.*?Story 0', html, re.S)
+
+
 def test_preview_renders_the_unsaved_layout_uncached_and_saves_nothing(client, stories, editor):
     client.force_login(editor)
     response = client.post(PREVIEW, form_data(lead_story=stories[7].pk))
