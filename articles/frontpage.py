@@ -24,6 +24,7 @@ from datetime import datetime
 from itertools import chain
 
 from django.db import transaction
+from django.db.models import Prefetch
 from django.utils import timezone
 from django.utils.translation import gettext
 
@@ -148,24 +149,41 @@ def in_force(at=None):
     return as_plan(layout) if layout is not None else EMPTY
 
 
+def _for_screen(layouts):
+    """Versions with who saved them and their places' stories (headlines only)."""
+    slots = FrontPageSlot.objects.select_related("article").only(
+        "layout_id", "place", "position", "pinned_from", "pinned_until", "article__headline"
+    )
+    return layouts.select_related("created_by").prefetch_related(Prefetch("slots", slots))
+
+
 def scheduled(at=None):
-    """Versions still to take effect after ``at``, soonest first, with who saved them."""
+    """Versions still to take effect after ``at``, soonest first."""
     at = at or timezone.now()
     return list(
-        FrontPageLayout.objects.filter(effective_at__gt=at)
-        .select_related("created_by")
-        .prefetch_related("slots")
-        .order_by("effective_at", "id")
+        _for_screen(FrontPageLayout.objects.filter(effective_at__gt=at)).order_by(
+            "effective_at", "id"
+        )
     )
 
 
 def history(limit=20):
-    """The latest versions, newest saved first, with who saved them and their slots."""
-    return list(
-        FrontPageLayout.objects.select_related("created_by")
-        .prefetch_related("slots")
-        .order_by("-id")[:limit]
-    )
+    """The latest versions, newest saved first."""
+    return list(_for_screen(FrontPageLayout.objects.order_by("-id"))[:limit])
+
+
+def summary(layout):
+    """What a version puts where, in a line: "Lead: …; Top story 2: …" (read with
+    `_for_screen`)."""
+    parts = [
+        gettext("%(place)s: %(headline)s")
+        % {
+            "place": place_label(slot.place, slot.position),
+            "headline": slot.article.headline if slot.article_id else gettext("a deleted story"),
+        }
+        for slot in sorted(layout.slots.all(), key=lambda s: (s.place != LEAD, s.position))
+    ]
+    return "; ".join(parts) or gettext("Every place filled automatically")
 
 
 def moments():

@@ -337,11 +337,15 @@ class FrontPageAdmin(admin.ModelAdmin):
             "upcoming": [
                 {
                     "layout": layout,
+                    "summary": frontpage.summary(layout),
                     "warnings": frontpage.warnings(frontpage.as_plan(layout), layout.effective_at),
                 }
                 for layout in upcoming
             ],
-            "history": frontpage.history(),
+            "history": [
+                {"layout": layout, "summary": frontpage.summary(layout)}
+                for layout in frontpage.history()
+            ],
             "last_change": frontpage.last_change(),
             "plan_warnings": frontpage.warnings(plan, max(now, plan.effective_at or now))
             if plan

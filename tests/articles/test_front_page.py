@@ -316,6 +316,7 @@ def test_the_screen_lists_each_version_with_who_saved_it(client, stories, editor
     client.force_login(editor)
     html = client.get(SCREEN).content.decode()
     assert "Tom Ruiz" in html and "Morning" in html and "(in force)" in html
+    assert "Lead: Story 5" in html
 
 
 # The screen -----------------------------------------------------------------------------------
