@@ -172,9 +172,13 @@ def story_row(story, now):
 
 
 def pickable(query="", *, now):
-    """Stories an editor may place: published ones (live, scheduled or under embargo), the
-    newest or latest to go live first; with ``query``, those its words find."""
-    stories = Article.objects.filter(status=Article.Status.PUBLISHED).select_related("section")
+    """Stories an editor may place: published ones (live, scheduled or under embargo) that
+    have not expired, the latest to go live first; with ``query``, those its words find."""
+    stories = (
+        Article.objects.filter(status=Article.Status.PUBLISHED)
+        .exclude(expires_at__lte=now)
+        .select_related("section")
+    )
     if query:
         stories = search.editor_search(stories, query)
     stories = stories.order_by("-publish_at", "-id").only(

@@ -494,6 +494,7 @@ def test_story_search_finds_published_and_scheduled_stories_by_headline(client, 
     make_article(headline="NATO summit opens", section=world)
     make_article(headline="NATO liaison office", publish_at=timezone.now() + timedelta(hours=2))
     make_article(headline="NATO draft", status=Article.Status.DRAFT)
+    make_article(headline="NATO expired", expires_at=timezone.now() - timedelta(minutes=1))
     make_article(headline="Grain prices", section=world)
     client.force_login(editor)
     found = client.get(STORIES, {"q": "nato"}).json()["stories"]
