@@ -231,7 +231,7 @@ def arrange(at, sections, plan=None):
     wanted = {p: p.article_id for p in plan.placements if p.article_id and p.pinned_at(at)}
     picked_ids = set(wanted.values())
     featured_pk = listings.featured_id(at)
-    pool = listings.newest_ids(at, leaving_out=None)
+    pool = listings.newest_ids(at)
     # Enough of the newest to fill every place and the "Latest" list if no pick is public.
     fill_ids = [pk for pk, _ in pool if pk not in picked_ids][: 2 + TOP_SLOTS + LATEST]
     sections = ordered_sections(list(sections), plan.section_order)
