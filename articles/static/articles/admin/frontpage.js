@@ -47,6 +47,8 @@
   }
 
   function setSlot(slot, state) {
+    // "On the site now" describes the saved layout: once places change it no longer holds.
+    form.querySelectorAll(".fp-auto__now").forEach((hint) => hint.remove());
     storyInput(slot).value = state.id || "";
     showPicked(slot, state.id ? state.nodes : []);
     pinInputs(slot).forEach((input, i) => { input.value = state.pins ? state.pins[i] || "" : ""; });
