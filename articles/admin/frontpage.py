@@ -47,6 +47,8 @@ class FrontPageForm(forms.Form):
     )
     effective_at = NewsroomDateTimeField(label=_("At"), required=False)
     section_order = forms.CharField(required=False, widget=forms.HiddenInput)
+    # The latest version when the form was opened: a save on top of a newer one is shown first.
+    base_version = forms.IntegerField(required=False, widget=forms.HiddenInput)
     note = forms.CharField(label=_("Note (optional)"), required=False, max_length=200)
 
     def __init__(self, *args, **kwargs):
@@ -224,7 +226,12 @@ class FrontPageAdmin(admin.ModelAdmin):
             if form.is_valid():
                 return self._save(request, form, now)
         else:
-            form = FrontPageForm(initial=initial_for(self._starting_plan(request, now)))
+            form = FrontPageForm(
+                initial={
+                    **initial_for(self._starting_plan(request, now)),
+                    "base_version": _latest_number(),
+                }
+            )
         return self._render(request, form, now)
 
     def preview(self, request):
@@ -254,6 +261,15 @@ class FrontPageAdmin(admin.ModelAdmin):
             return HttpResponseNotAllowed(["POST"])
         if not self.has_add_permission(request):
             raise PermissionDenied
+        latest = _latest_number()
+        if request.POST.get("version", str(latest)) != str(latest):
+            # The button named another version: undo only what the editor saw.
+            messages.warning(
+                request,
+                gettext("Version %(n)s was saved since; nothing was undone. Look again.")
+                % {"n": latest},
+            )
+            return redirect("admin:articles_frontpagelayout_changelist")
         layout = frontpage.undo_last(by=request.user)
         if layout is None:
             messages.info(request, gettext("Nothing to undo: the front page was never arranged."))
@@ -280,6 +296,22 @@ class FrontPageAdmin(admin.ModelAdmin):
         return frontpage.in_force(now)
 
     def _save(self, request, form, now):
+        latest = _latest_number()
+        if form.cleaned_data.get("base_version") != latest:
+            # Someone saved while this editor arranged: say so before replacing their layout;
+            # the form keeps what this editor did, and saving again replaces theirs.
+            last = frontpage.last_change()
+            messages.warning(
+                request,
+                gettext(
+                    "%(who)s saved version %(n)s while you were arranging (see the history). "
+                    "Nothing was saved; your layout is still below: save again to replace theirs."
+                )
+                % {"who": _name(last.created_by), "n": last.pk},
+            )
+            data = form.data.copy()
+            data["base_version"] = str(latest)
+            return self._render(request, FrontPageForm(data), now, status=409)
         plan = form.plan()
         layout = frontpage.save_layout(
             plan, by=request.user, effective_at=plan.effective_at, note=form.cleaned_data["note"]
@@ -357,6 +389,17 @@ class FrontPageAdmin(admin.ModelAdmin):
             "stories_url": reverse("admin:articles_frontpagelayout_stories"),
         }
         return TemplateResponse(request, "admin/articles/frontpage.html", context, status=status)
+
+
+def _latest_number():
+    last = frontpage.last_change()
+    return last.pk if last is not None else 0
+
+
+def _name(user):
+    if user is None:
+        return gettext("Someone")
+    return user.get_full_name() or user.get_username()
 
 
 def _int(value):

@@ -82,7 +82,13 @@ def plan(*placements, section_order=()):
 
 
 def form_data(**values):
-    data = {"effective": "now", "section_order": "", "note": ""}
+    latest = FrontPageLayout.objects.order_by("-id").first()
+    data = {
+        "effective": "now",
+        "section_order": "",
+        "note": "",
+        "base_version": latest.pk if latest else 0,
+    }
     for key in ("lead", "top1", "top2", "top3", "top4"):
         data[f"{key}_story"] = ""
         for part in ("from_0", "from_1", "until_0", "until_1"):
@@ -294,6 +300,15 @@ def test_undo_brings_back_the_previous_layout_as_a_new_version(client, stories, 
     assert undo.created_by == editor and undo.restores == first
 
 
+def test_undo_of_a_version_no_longer_the_last_undoes_nothing(client, stories, editor):
+    seen = frontpage.save_layout(plan(Placement(LEAD, 0, stories[5].pk)), by=editor)
+    frontpage.save_layout(plan(Placement(LEAD, 0, stories[6].pk)), by=editor)
+    client.force_login(editor)
+    response = client.post(UNDO, {"version": seen.pk}, follow=True)
+    assert "nothing was undone" in response.content.decode()
+    assert FrontPageLayout.objects.count() == 2
+
+
 def test_undoing_a_scheduled_layout_cancels_it(client, stories, editor):
     now = timezone.now()
     frontpage.save_layout(plan(Placement(LEAD, 0, stories[5].pk)), by=editor)
@@ -372,6 +387,24 @@ def test_a_pin_is_saved_from_the_screen(client, stories, editor):
     assert response.status_code == 302
     slot = FrontPageLayout.objects.get().slots.get()
     assert (slot.pinned_from, slot.pinned_until) == (start, start + timedelta(hours=4))
+
+
+def test_a_layout_saved_by_someone_else_meanwhile_is_shown_before_it_is_replaced(
+    client, stories, editor
+):
+    client.force_login(editor)
+    opened = form_data(lead_story=stories[7].pk)
+    other = make_user("Editor", first_name="Ines", last_name="Ortiz")
+    frontpage.save_layout(plan(Placement(LEAD, 0, stories[5].pk)), by=other)
+    response = client.post(SCREEN, opened)
+    html = response.content.decode()
+    assert response.status_code == 409
+    assert "saved version" in html and "Ines Ortiz" in html and "Nothing was saved" in html
+    assert FrontPageLayout.objects.count() == 1
+    again = re.search(r'name="base_version" value="(\d+)"', html).group(1)
+    assert client.post(SCREEN, {**opened, "base_version": again}).status_code == 302
+    client.logout()
+    assert lead_and_top(client)[0] == "Story 7"
 
 
 def test_a_journalist_sees_the_screen_but_cannot_save_undo_or_preview(client, stories, journalist):
