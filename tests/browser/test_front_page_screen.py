@@ -84,7 +84,9 @@ def test_a_layout_scheduled_for_nine_appears_on_the_cached_home_page_at_nine(new
     editor.locator("#id_effective_at_1").fill("09:00")
     editor.get_by_role("button", name="Save", exact=True).click()
     expect(editor.locator(".messagelist")).to_contain_text("the front page changes")
-    expect(editor.locator("#fp-scheduled-label + table")).to_contain_text(str(tomorrow.day))
+    expect(editor.locator("#fp-scheduled-label + .fp-table")).to_contain_text(
+        f"{nine:%a} {tomorrow.day} {nine:%b}, 09:00"
+    )
     assert FrontPageLayout.objects.get().effective_at == nine
 
     reader = new_page()
