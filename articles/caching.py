@@ -12,6 +12,7 @@ and forwards the keys to the CDN's purge backend (Varnish, nginx). Its callers:
 * search, when a rebuilt index changes what a word finds (the `search` key);
 * `purges_held()`, around a bulk write (an import): its saves purge nothing one by one, and
   the whole site is purged once its batch commits.
+* a front-page layout saved to take effect at once (`home`); one saved for later needs none.
 
 How invalidation stays exact:
 
@@ -21,7 +22,8 @@ How invalidation stays exact:
 * `purge_keys` bumps the generations, so purging costs one cache call per key, whatever the
   number of pages, and works across processes when the cache is shared (Redis);
 * the schedule needs no purge and no worker: a page is served only if no story went live,
-  left an embargo or expired between its rendering and now (`schedule_window()`, read from
+  left an embargo or expired, and no front-page layout or pin took effect or ended, between
+  its rendering and now (`schedule_window()`, read from
   the database, kept in the cache under the *schedule* generation, which every save of a
   story moves, and at most `SCHEDULE_RECHECK_SECONDS` old);
 * a page rendered while any purge happened is not stored (the purge *epoch* moved), so a
@@ -389,25 +391,30 @@ def purges_held():
 
 # The schedule -----------------------------------------------------------------------------------
 def schedule_window(now=None):
-    """``(last, next)``: the latest go-live, embargo lift or expiry of a published story at or
-    before ``now``, and the earliest after it, as POSIX timestamps (None where there is none).
+    """``(last, next)``: the latest moment at or before ``now`` at which the public site
+    changed by itself, and the earliest after it, as POSIX timestamps (None where there is
+    none). Such moments are a published story's go-live, embargo lift or expiry, and a
+    front-page layout taking effect or a pin on it starting or ending (`frontpage.moments`).
 
     A page rendered before ``last`` may be missing a story or show an expired one; ``next`` is
-    when the public site next changes by itself. One query of six scalar subqueries, each the
-    first entry of an index range (the status/publish time index and the partial embargo and
-    expiry indexes), never a scan."""
+    when the public site next changes by itself. One query of scalar subqueries, each the
+    first entry of an index range (the status/publish time index, the partial embargo and
+    expiry indexes, the front page's), never a scan."""
+    from .frontpage import moments
     from .models import Article
 
     now = now or timezone.now()
     published = Article.objects.filter(status=Article.Status.PUBLISHED).order_by()
+    sources = [(published, field) for field in Article.SCHEDULE_FIELDS] + moments()
     ends = {}
-    for field in Article.SCHEDULE_FIELDS:
-        ends[f"last_{field}"] = Subquery(
-            published.filter(**{f"{field}__lte": now}).order_by(f"-{field}").values(field)[:1]
+    for n, (rows, field) in enumerate(sources):
+        ends[f"last_{n}"] = Subquery(
+            rows.filter(**{f"{field}__lte": now}).order_by(f"-{field}").values(field)[:1]
         )
-        ends[f"next_{field}"] = Subquery(
-            published.filter(**{f"{field}__gt": now}).order_by(field).values(field)[:1]
+        ends[f"next_{n}"] = Subquery(
+            rows.filter(**{f"{field}__gt": now}).order_by(field).values(field)[:1]
         )
+    # Read off any one story's row (a site without stories has nothing to change).
     row = next(iter(Article.objects.order_by().values(**ends)[:1]), {})
     last = [m for name, m in row.items() if m is not None and name.startswith("last_")]
     ahead = [m for name, m in row.items() if m is not None and name.startswith("next_")]
@@ -839,6 +846,20 @@ def _image_changed(sender, instance, raw=False, **kwargs):
         purge_on_commit(keys)
 
 
+def _front_page_saved(sender, instance, raw=False, **kwargs):
+    """A new front-page version: readers read the schedule afresh (its moment, its pins); one
+    in force already also reaches the CDN now. One for later needs nothing more: its moment
+    bounds how long any cache keeps the home page."""
+    in_force = instance.effective_at <= timezone.now()
+
+    def after_commit():
+        schedule_changed()
+        if in_force or raw:
+            purge_keys({HOME})
+
+    transaction.on_commit(after_commit)
+
+
 def connect_signals():
     """Wire the receivers (called once from the app's `ready()`)."""
     from taggit.models import Tag
@@ -850,6 +871,7 @@ def connect_signals():
         ArticleSource,
         Byline,
         Correction,
+        FrontPageLayout,
         Image,
         RelatedArticle,
         Section,
@@ -880,3 +902,7 @@ def connect_signals():
                 receiver, sender=model, dispatch_uid=f"cache_{model.__name__}_{name}", weak=False
             )
     post_save.connect(_image_changed, sender=Image, dispatch_uid="cache_image_saved")
+    for name, signal in (("saved", post_save), ("deleted", post_delete)):
+        signal.connect(
+            _front_page_saved, sender=FrontPageLayout, dispatch_uid=f"cache_front_page_{name}"
+        )

@@ -1131,3 +1131,100 @@ class WorkerHeartbeat(models.Model):
 
     def __str__(self):
         return self.worker_id
+
+
+# The front page ---------------------------------------------------------------------------------
+
+
+class FrontPageLayout(models.Model):
+    """One version of the home page as an editor arranged it: in force from `effective_at`
+    until a version with a later `effective_at` (or the same one, saved later) takes over.
+
+    Versions are never edited: a change, an undo or a restore is a new row, so the rows are
+    the record of who changed the front page and when (`articles.frontpage`)."""
+
+    effective_at = models.DateTimeField(_("in force from"), default=timezone.now)
+    section_order = models.JSONField(
+        _("order of the section blocks"),
+        default=list,
+        blank=True,
+        help_text=_("Section ids, first shown first; sections not named follow in menu order."),
+    )
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("saved by"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("saved at"), default=timezone.now)
+    restores = models.ForeignKey(
+        "self",
+        verbose_name=_("copy of"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        ordering = ["-effective_at", "-id"]
+        verbose_name = _("front page")
+        verbose_name_plural = _("front page")
+        indexes = [
+            # The layout in force: the first entry at or before now. Also the page cache's
+            # "next change" look-up of the first layout ahead.
+            models.Index(fields=["-effective_at", "-id"], name="frontpage_effective"),
+        ]
+
+    def __str__(self):
+        return f"front page version {self.pk}"
+
+
+class FrontPageSlot(models.Model):
+    """A story an editor put in one place of a layout, for the layout's life or a period."""
+
+    class Place(models.TextChoices):
+        LEAD = "lead", _("Lead")
+        TOP = "top", _("Top stories")
+
+    layout = models.ForeignKey(FrontPageLayout, on_delete=models.CASCADE, related_name="slots")
+    place = models.CharField(_("place"), max_length=10, choices=Place)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    # Kept when the story is deleted: the version still says a story was there.
+    article = models.ForeignKey(
+        Article, verbose_name=_("story"), null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    pinned_from = models.DateTimeField(_("pinned from"), null=True, blank=True)
+    pinned_until = models.DateTimeField(_("pinned until"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["layout", "place", "position"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["layout", "place", "position"], name="unique_frontpage_slot"
+            ),
+            models.CheckConstraint(
+                condition=Q(pinned_from__isnull=True)
+                | Q(pinned_until__isnull=True)
+                | Q(pinned_from__lt=models.F("pinned_until")),
+                name="frontpage_pin_ends_after_it_starts",
+            ),
+        ]
+        indexes = [
+            # The page cache's "next change": a pin's start and end change the home page.
+            models.Index(
+                fields=["pinned_from"],
+                name="frontpage_pinned_from",
+                condition=Q(pinned_from__isnull=False),
+            ),
+            models.Index(
+                fields=["pinned_until"],
+                name="frontpage_pinned_until",
+                condition=Q(pinned_until__isnull=False),
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.place} {self.position + 1}"

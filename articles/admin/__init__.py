@@ -510,3 +510,6 @@ class ArticleAdmin(ArticleWorkflowAdminMixin, admin.ModelAdmin):
                 )
                 % {"wanted": wanted, "given": given},
             )
+
+
+from . import frontpage  # noqa: E402, F401 - registers the front page screen

@@ -68,12 +68,11 @@ def featured_id(at):
     return live(at).filter(featured=True).values_list("pk", flat=True).first()
 
 
-def newest_ids(at, *, leaving_out):
-    """[(id, section id)] of the `HOME_POOL` newest live stories but ``leaving_out``."""
-    stories = live(at)
-    if leaving_out is not None:
-        stories = stories.exclude(pk=leaving_out)
-    return list(stories.values_list("pk", "section_id")[:HOME_POOL])
+def newest_ids(at):
+    """[(id, section id)] of the `HOME_POOL` newest live stories: one indexed read that feeds
+    the top stories, the "Latest" list and the section blocks (a window over every published
+    story would sort the whole archive on each visit)."""
+    return list(live(at).values_list("pk", "section_id")[:HOME_POOL])
 
 
 def cards_by_id(ids, at):

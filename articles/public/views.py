@@ -8,7 +8,6 @@ HEAD only (`require_safe`): anything else is a 405 with an `Allow` header.
 """
 
 from datetime import datetime, time, timedelta
-from itertools import chain
 
 from django import forms
 from django.conf import settings
@@ -24,6 +23,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import conditional_page, require_safe
 from taggit.models import Tag, TaggedItem
 
+from .. import frontpage
 from ..caching import (
     HOME,
     SEARCH,
@@ -112,59 +112,40 @@ def gone_response(request):
 
 @reader_page
 def home(request):
-    now = timezone.now()
-    lead_pk = listings.featured_id(now)
-    # One indexed read of the newest stories' ids feeds both the top list and the section
-    # blocks (a window over every published story would sort the whole archive on each
-    # visit); only the stories shown are then loaded, with their bylines.
-    pool = listings.newest_ids(now, leaving_out=lead_pk)
-    if lead_pk is None and pool:
-        lead_pk = pool.pop(0)[0]
-    newest_pks = [pk for pk, _ in pool[:16]]
-    sections = navigation_sections()
-    section_pks = {}
-    for section in sections:
-        wanted_section = section.pk
-        pks = [pk for pk, section_id in pool if section_id == wanted_section][:3]
-        if not pks and len(pool) >= listings.HOME_POOL - 1:
-            # A quiet section with nothing among the newest stories: one short indexed read.
-            stories = listings.in_section(listings.live(now), section).exclude(pk=lead_pk)
-            pks = list(stories.values_list("pk", flat=True)[:3])
-        section_pks[section.pk] = pks
-    wanted = {lead_pk, *newest_pks, *chain.from_iterable(section_pks.values())} - {None}
-    loaded = listings.cards_by_id(wanted, now)
-    lead = loaded.get(lead_pk)
-    newest = [loaded[pk] for pk in newest_pks if pk in loaded]
-    by_section = [loaded[pk] for pks in section_pks.values() for pk in pks if pk in loaded]
-    everything = list(loaded.values())
+    page = frontpage.arrange(timezone.now(), navigation_sections())
+    return render_home(request, page)
 
-    per_section = []
-    for section in sections:
-        stories = [a for a in by_section if a.section_id == section.pk]
-        if stories:
-            per_section.append({"section": section, "articles": stories})
+
+def render_home(request, page, *, at=None, preview_label=""):
+    """The home page for an arranged `frontpage.FrontPage`; also the staff preview of an
+    unsaved layout (``preview_label``), which its caller marks never to be cached."""
+    at = at or timezone.now()
     breaking = next(
         (
             a
-            for a in [lead, *newest]
+            for a in [page.lead, *page.top, *page.latest]
             if a
             and a.kicker.strip().lower() in {"breaking", gettext("Breaking").lower()}
-            and a.publish_at >= now - timedelta(hours=BREAKING_HOURS)
+            and a.publish_at >= at - timedelta(hours=BREAKING_HOURS)
         ),
         None,
     )
+    sections = navigation_sections()
     context = {
-        "lead": lead,
-        "top_stories": newest[:4],
-        "latest": newest[4:14],
-        "per_section": per_section,
+        "lead": page.lead,
+        "top_stories": page.top,
+        "latest": page.latest,
+        "per_section": page.per_section,
         "breaking": breaking,
         "nav_sections": sections,
+        "is_preview": bool(preview_label),
+        "preview_label": preview_label,
         "meta": page_meta(
             title=settings.NEWSROOM_SITE["name"],
             description=settings.NEWSROOM_SITE["tagline"],
             path="/",
-            image=lead.lead_image if lead else None,
+            image=page.lead.lead_image if page.lead else None,
+            noindex=bool(preview_label),
         ),
         "structured_data": jsonld.website(),
     }
@@ -172,7 +153,7 @@ def home(request):
     return add_cache_keys(
         response,
         HOME,
-        *story_keys(everything),
+        *story_keys(page.stories),
         *(section_key(s) for s in sections),
     )
 

@@ -44,6 +44,8 @@ DEMO_ROWS = {
     _demo_dir / "2-newsroom.json": ["auth.User", "taggit", "articles"],
 }
 ROLES_MIGRATION = ("articles", "0003_newsroom_roles")
+# Later migrations that grant the roles permissions of their own, and their functions.
+ROLE_GRANTS = [(("articles", "0018_front_page_layouts"), "grant_front_page")]
 DEMO_PASSWORDS = {
     "journalist": "journalist-demo-pass",
     "editor": "editor-demo-pass",
@@ -87,10 +89,10 @@ def screenshot_dir():
 
 
 @functools.cache
-def _apps_after_roles_migration():
+def _apps_after(migration):
     from django.db.migrations.loader import MigrationLoader
 
-    return MigrationLoader(None, ignore_no_migrations=True).project_state(ROLES_MIGRATION).apps
+    return MigrationLoader(None, ignore_no_migrations=True).project_state(migration).apps
 
 
 def ensure_migration_rows():
@@ -100,7 +102,7 @@ def ensure_migration_rows():
     Django's serialized rollback cannot put them back here: while Playwright's event loop runs,
     the test thread is handed a different database connection object from the one the test
     database was serialised on. So what `migrate` does after its migrations (the post_migrate
-    signal) and the roles migration's own function run again; both leave existing rows alone.
+    signal) and the roles migrations' own functions run again; they leave existing rows alone.
     """
     from django.contrib.auth.models import Group
     from django.core.management.sql import emit_post_migrate_signal
@@ -108,7 +110,10 @@ def ensure_migration_rows():
     emit_post_migrate_signal(verbosity=0, interactive=False, db=DEFAULT_DB_ALIAS)
     if Group.objects.filter(name__in=["Journalist", "Editor"]).count() < 2:
         roles = importlib.import_module(f"{ROLES_MIGRATION[0]}.migrations.{ROLES_MIGRATION[1]}")
-        roles.create_roles(_apps_after_roles_migration(), None)
+        roles.create_roles(_apps_after(ROLES_MIGRATION), None)
+        for migration, function in ROLE_GRANTS:
+            module = importlib.import_module(f"{migration[0]}.migrations.{migration[1]}")
+            getattr(module, function)(_apps_after(migration), None)
 
 
 @pytest.fixture
