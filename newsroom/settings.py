@@ -100,6 +100,7 @@ INSTALLED_APPS = [
     "articles",
     "wordpress",
     "ingest",
+    "webhooks",
 ]
 
 MIDDLEWARE = [
@@ -217,6 +218,13 @@ INGEST_MAX_ITEM_BYTES = _env_int("INGEST_MAX_ITEM_BYTES", 1024 * 1024)  # one it
 INGEST_MAX_RAW_BYTES = _env_int("INGEST_MAX_RAW_BYTES", 256 * 1024)  # original kept per item
 INGEST_RETENTION_DAYS = _env_int("INGEST_RETENTION_DAYS", 30)  # unused items, then deleted
 INGEST_POLL_TIMEOUT = _env_int("INGEST_POLL_TIMEOUT", 20)  # seconds per request
+
+# Webhooks (the `webhooks` app) -------------------------------------------------------------
+# Off by default: a webhook URL could otherwise make the server call its own internal services
+# (SSRF). Turn on only to try webhooks against a receiver on this machine or network.
+WEBHOOKS_ALLOW_PRIVATE_ADDRESSES = _env_bool("WEBHOOKS_ALLOW_PRIVATE_ADDRESSES")
+WEBHOOKS_TIMEOUT = _env_int("WEBHOOKS_TIMEOUT", 10)  # seconds for one delivery, all in
+WEBHOOKS_RETRY_HOURS = _env_int("WEBHOOKS_RETRY_HOURS", 24)  # then a delivery gives up
 
 # Auth -----------------------------------------------------------------------------------------
 AUTHENTICATION_BACKENDS = [
