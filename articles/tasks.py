@@ -383,11 +383,15 @@ def finish(row, token, *, state, due_at=None, done_at=None, attempts=None, error
 
 
 def overdue(*, now=None):
-    """Side effects that should have happened and have not: failed, pending long past due,
+    """Side effects that should have happened and have not: failed (but for webhook
+    deliveries a receiver refused), pending long past due,
     or RUNNING under a claim that ended (its worker died) that long ago."""
     now = now or timezone.now()
     return SideEffect.objects.filter(
-        Q(state=SideEffect.State.FAILED)
+        # A webhook delivery that failed for good is its receiver's doing, not the worker's:
+        # it is listed with its endpoint's deliveries (a day of failures pauses the endpoint
+        # and mails its owner).
+        Q(state=SideEffect.State.FAILED) & ~Q(kind__in=WEBHOOK_KINDS)
         | Q(state=SideEffect.State.PENDING, due_at__lt=now - OVERDUE_AFTER)
         | Q(state=SideEffect.State.RUNNING, claimed_until__lt=now - OVERDUE_AFTER)
     )

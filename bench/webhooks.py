@@ -10,6 +10,9 @@ the database task backend, `--interval 1`) and a signature-checking receiver on
 2. schedule as many stories to go live at scattered moments 3-20 s ahead, and time each
    delivery from its go-live to its arrival.
 
+Every arrival's signature is checked and repeats are counted: BENCH_WEBHOOKS_WORKERS=2 runs
+two workers side by side, which must still send each delivery once.
+
 Runs against BENCH_WEBHOOKS_DATABASE_URL (default: a fresh SQLite file in a temporary folder;
 a PostgreSQL database is created if missing). Prints median, p95 and worst for each.
 """

@@ -3,6 +3,7 @@ test event and resume a paused endpoint."""
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.auth import get_user_model
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
@@ -29,6 +30,13 @@ class EndpointForm(forms.ModelForm):
         model = Endpoint
         fields = ["url", "description", "events", "owner", "active"]
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Someone who can sign in and act on the e-mail; a plain list (few people are staff).
+        self.fields["owner"].queryset = get_user_model().objects.filter(
+            is_active=True, is_staff=True
+        )
+
     def clean_url(self):
         url = self.cleaned_data["url"]
         try:
@@ -41,10 +49,10 @@ class EndpointForm(forms.ModelForm):
 @admin.register(Endpoint)
 class EndpointAdmin(admin.ModelAdmin):
     form = EndpointForm
-    list_display = ["__str__", "url", "owner", "state", "events_wanted", "deliveries_link"]
+    list_display = ["url", "description", "owner", "state", "events_wanted", "deliveries_link"]
     list_filter = ["active"]
     search_fields = ["url", "description"]
-    autocomplete_fields = ["owner"]
+    list_select_related = ["owner"]
     readonly_fields = ["secret_shown", "failing_since", "paused_at", "deliveries_link"]
     fields = [
         "url",
