@@ -37,6 +37,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 STORIES = int(os.environ.get("BENCH_WEBHOOKS_STORIES", "40"))
+WORKERS = int(os.environ.get("BENCH_WEBHOOKS_WORKERS", "1"))
 PORT = int(os.environ.get("BENCH_WEBHOOKS_PORT", "8120"))
 TMP = Path(tempfile.mkdtemp(prefix="newsroom-bench-webhooks-"))
 DATABASE_URL = os.environ.get("BENCH_WEBHOOKS_DATABASE_URL", f"sqlite:///{TMP / 'bench.sqlite3'}")
@@ -85,6 +86,7 @@ class Receiver:
     def __init__(self, port):
         self.secret = None
         self.arrivals = {}
+        self.repeats = 0
         self.bad = 0
         self.arrived = threading.Condition()
         receiver = self
@@ -103,7 +105,10 @@ class Receiver:
                 with receiver.arrived:
                     if not good:
                         receiver.bad += 1
-                    receiver.arrivals.setdefault((event["type"], event["data"]["id"]), at)
+                    key = (event["type"], event["data"]["id"])
+                    if key in receiver.arrivals:
+                        receiver.repeats += 1
+                    receiver.arrivals.setdefault(key, at)
                     receiver.arrived.notify_all()
                 self.send_response(204)
                 self.send_header("Content-Length", "0")
@@ -159,11 +164,15 @@ def main():
             headline=f"Bench webhook story {run}-{n}", section=section, body="<p>Text.</p>"
         )
 
-    worker = subprocess.Popen(
-        [sys.executable, "manage.py", "run_worker", "--interval", "1", "--no-reload"],
-        cwd=ROOT,
-        env={**os.environ, **ENV},
-    )
+    workers = [
+        subprocess.Popen(
+            [sys.executable, "manage.py", "run_worker", "--interval", "1", "--no-reload"],
+            cwd=ROOT,
+            env={**os.environ, **ENV},
+        )
+        for _ in range(WORKERS)
+    ]
+    log(f"Workers: {WORKERS}")
     try:
         time.sleep(3)  # the worker's first round (heartbeat, sweep) is over
         after_commit = []
@@ -195,10 +204,16 @@ def main():
             after_go_live.append(arrived - go_live)
         summary("scheduled: go-live -> arrival", after_go_live)
         early = [d for d in after_go_live if d < 0]
-        log(f"deliveries before their go-live: {len(early)}; bad signatures: {receiver.bad}")
+        time.sleep(2)  # a late repeat would arrive now
+        log(
+            f"deliveries before their go-live: {len(early)}; bad signatures: {receiver.bad}; "
+            f"deliveries received twice: {receiver.repeats}"
+        )
     finally:
-        worker.terminate()
-        worker.wait(timeout=30)
+        for worker in workers:
+            worker.terminate()
+        for worker in workers:
+            worker.wait(timeout=30)
         receiver.httpd.shutdown()
 
 
