@@ -27,9 +27,10 @@ truth; the task is only a wake-up call:
   own retry policy (`RETRY_POLICIES`: back-off for a day instead of `MAX_ATTEMPTS`).
 
 What this guarantees: an effect is never lost (a row leaves the outbox only as done,
-cancelled as stale, or failed after `MAX_ATTEMPTS`, shown to editors), and it is started
-again only when the process running it died, or lost the database for longer than the
-lease, between doing it and committing DONE. An SMTP delivery and a database commit cannot
+cancelled as stale, or failed after `MAX_ATTEMPTS` or its kind's retry policy, shown to
+editors or, for webhooks, with the endpoint's deliveries), and it is started again only
+when the process running it died, or lost the database for longer than the lease, between
+doing it and committing DONE. An SMTP delivery and a database commit cannot
 be one atomic step, so that short window remains: delivery is at-least-once, and a resent
 e-mail has the same `Message-ID` as the first, so mail systems and readers can tell it is
 the same message. Two workers, or a worker and `run_side_effects`, never run one row at once.
