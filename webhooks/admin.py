@@ -75,6 +75,7 @@ class EndpointAdmin(admin.ModelAdmin):
             # Resumed by ticking "active": it starts with a clean slate.
             obj.paused_at = obj.failing_since = None
         super().save_model(request, obj, form, change)
+        events.catch_up(obj)
 
     @admin.display(description=_("signing secret"))
     def secret_shown(self, obj):
@@ -131,9 +132,13 @@ class EndpointAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Resume the selected paused endpoints"), permissions=["change"])
     def resume(self, request, queryset):
+        paused = list(queryset.filter(active=False))
         resumed = queryset.filter(active=False).update(
             active=True, paused_at=None, failing_since=None
         )
+        for endpoint in paused:
+            endpoint.active = True
+            events.catch_up(endpoint)
         self.message_user(
             request,
             ngettext("%(count)d endpoint resumed.", "%(count)d endpoints resumed.", resumed)

@@ -5,9 +5,11 @@ event. Nothing is sent here, and nothing at all for a story readers cannot see.
 
 import uuid
 
+from django.db.models import Q
 from django.utils import timezone
 
 from articles import tasks
+from articles.models import Article
 
 from .models import TEST_EVENT, Delivery, Endpoint, Event
 
@@ -28,7 +30,7 @@ def record(event, *, article, kind, stamp, due_at=None, extra=None, endpoints=No
         )
 
 
-def published(article):
+def published(article, *, endpoints=None):
     """`article.published` at the story's go-live (now, or its scheduled second)."""
     moment = article.go_live_at
     if moment is None:
@@ -41,6 +43,7 @@ def published(article):
         stamp=stamp,
         due_at=moment,
         extra={"go_live": stamp},
+        endpoints=endpoints,
     )
 
 
@@ -63,7 +66,7 @@ def withdrawn(article, event):
     record(Event.WITHDRAWN, article=article, kind=tasks.WEBHOOK, stamp=f"e{event.pk}")
 
 
-def expiring(article):
+def expiring(article, *, endpoints=None):
     """`article.expired` at the story's expiry, if it will have been live before it."""
     expires_at, go_live = article.expires_at, article.go_live_at
     if not expires_at or expires_at <= timezone.now() or not go_live or go_live >= expires_at:
@@ -76,7 +79,24 @@ def expiring(article):
         stamp=stamp,
         due_at=expires_at,
         extra={"expires_at": stamp},
+        endpoints=endpoints,
     )
+
+
+def catch_up(endpoint):
+    """A new or resumed endpoint hears of the go-lives and expiries still ahead, which were
+    recorded for the endpoints of the time."""
+    if not endpoint.active:
+        return
+    now = timezone.now()
+    live_or_ahead = Article.objects.filter(status=Article.Status.PUBLISHED)
+    if Event.PUBLISHED in endpoint.events:
+        ahead = live_or_ahead.filter(Q(publish_at__gt=now) | Q(embargo_until__gt=now))
+        for article in ahead:
+            published(article, endpoints=[endpoint])
+    if Event.EXPIRED in endpoint.events:
+        for article in live_or_ahead.filter(expires_at__gt=now):
+            expiring(article, endpoints=[endpoint])
 
 
 def test(endpoint):

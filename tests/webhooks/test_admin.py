@@ -2,8 +2,10 @@
 its secret, sends a test event, reads its deliveries and resumes it once paused."""
 
 import json
+from datetime import UTC, datetime, timedelta
 
 import pytest
+import time_machine
 from django.test import Client
 from django.urls import reverse
 
@@ -131,3 +133,28 @@ def test_a_paused_endpoint_is_resumed_with_a_clean_slate(client, editor):
     assert response.status_code == 302
     endpoint.refresh_from_db()
     assert (endpoint.active, endpoint.failing_since, endpoint.paused_at) == (True, None, None)
+
+
+def test_an_endpoint_registered_after_a_story_was_scheduled_hears_its_go_live(
+    client, editor, settings, django_capture_on_commit_callbacks
+):
+    settings.WEBHOOKS_ALLOW_PRIVATE_ADDRESSES = True
+    now = datetime(2026, 6, 16, 7, 0, tzinfo=UTC)
+    go_live = now + timedelta(hours=2)
+    story = make_article(status=Article.Status.DRAFT)
+    with Receiver() as receiver, time_machine.travel(now, tick=False):
+        workflow.schedule(story, by=editor, at=go_live)
+        response = client.post(
+            reverse("admin:webhooks_endpoint_add"),
+            {
+                "url": receiver.url(),
+                "events": ["article.published"],
+                "owner": editor.pk,
+                "active": "on",
+            },
+        )
+        assert response.status_code == 302
+        with time_machine.travel(go_live, tick=False):
+            tasks.sweep()
+            tasks.sweep()
+    assert receiver.events() == ["article.published"]
