@@ -69,6 +69,7 @@ class Command(BaseCommand):
                         + f"{data.get('url', '')}"
                     )
                     self.send_response(204)
+                out.flush()  # one line per delivery, as it comes, into a pipe too
                 self.send_header("Content-Length", "0")
                 self.end_headers()
 
@@ -77,6 +78,7 @@ class Command(BaseCommand):
 
         server = ThreadingHTTPServer((host, port), Handler)
         out.write(f"Receiving webhooks on http://{host}:{port}/ (Ctrl-C to stop)")
+        out.flush()
         try:
             server.serve_forever()
         except KeyboardInterrupt:
