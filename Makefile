@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 HOST ?= 127.0.0.1
 
-.PHONY: run serve install install-dev test lint format bench bench-api bench-import faults bench-ingest check-python clean cluster cluster-test bench-cluster
+.PHONY: run serve install install-dev test lint format bench bench-api bench-import faults bench-ingest check-python clean cluster cluster-test bench-cluster bench-webhooks
 
 check-python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 12) else "Newsroom needs Python 3.12 or newer; found " + sys.version.split()[0] + ". Set PYTHON=python3.12.")'
@@ -103,6 +103,7 @@ bench-import: install
 bench-ingest: install
 	$(PY) bench/ingest.py
 
+<<<<<<< HEAD
 # Scaled out on loopback: Varnish, two gunicorn servers, the worker, Redis, and a PostgreSQL
 # primary with a streaming replica, all fresh in a temporary directory (deploy/cluster.py).
 # Installs the Debian packages it needs when run as root. Ctrl-C stops it all.
@@ -119,3 +120,9 @@ cluster-test: install-dev
 # topology when it runs, else starts one. Needs wrk and nginx (nginx-light).
 bench-cluster: install
 	$(PY) bench/cluster.py
+=======
+# How soon a webhook delivery leaves after a commit or a go-live, with the real task worker.
+# BENCH_WEBHOOKS_DATABASE_URL picks the database (default: a fresh SQLite file).
+bench-webhooks: install
+	$(PY) bench/webhooks.py
+>>>>>>> webhooks

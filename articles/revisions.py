@@ -18,6 +18,7 @@ from django.utils.html import format_html, format_html_join, strip_tags
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
+from . import tasks
 from .models import Article, ArticleSource, Byline, Revision
 
 # Content a revision restores. Workflow fields (status, publish time) are recorded for the
@@ -209,6 +210,8 @@ def restore(article, revision, *, by):
                 position=position,
             )
         new = store(article, by=by, note=_("Restored revision #%(n)s") % {"n": revision.number})
+        # A restore is an edit: timed effects follow its times, and webhooks hear of it.
+        tasks.after_save(article, version=article.version)
     return article, new
 
 

@@ -20,13 +20,17 @@ truth; the task is only a wake-up call:
 * a failure is kept on the row (attempts, last error) and retried with back-off; rows still
   pending well after they were due are counted on the admin dashboard;
 * every effect that can carry an idempotency key carries the row's (`idempotency_key`): an
-  e-mail as its `Message-ID`, a webhook (when there is one) as its `webhook-id` header.
-  Purges are idempotent by nature.
+  e-mail as its `Message-ID`, a webhook delivery as its `webhook-id` header.
+  Purges are idempotent by nature;
+* webhook deliveries (one row per endpoint and event, recorded by `webhooks.events` from the
+  hooks below) are run and retried by the `webhooks` app, which registers its handler and its
+  own retry policy (`RETRY_POLICIES`: back-off for a day instead of `MAX_ATTEMPTS`).
 
 What this guarantees: an effect is never lost (a row leaves the outbox only as done,
-cancelled as stale, or failed after `MAX_ATTEMPTS`, shown to editors), and it is started
-again only when the process running it died, or lost the database for longer than the
-lease, between doing it and committing DONE. An SMTP delivery and a database commit cannot
+cancelled as stale, or failed after `MAX_ATTEMPTS` or its kind's retry policy, shown to
+editors or, for webhooks, with the endpoint's deliveries), and it is started again only
+when the process running it died, or lost the database for longer than the lease, between
+doing it and committing DONE. An SMTP delivery and a database commit cannot
 be one atomic step, so that short window remains: delivery is at-least-once, and a resent
 e-mail has the same `Message-ID` as the first, so mail systems and readers can tell it is
 the same message. Two workers, or a worker and `run_side_effects`, never run one row at once.
@@ -72,11 +76,17 @@ PURGE = "purge"
 MAIL_SUBMITTED = "mail_submitted"
 MAIL_RETURNED = "mail_returned"
 MAIL_PUBLISHED = "mail_published"
-GO_LIVE_KINDS = {"golive_purge", "golive_mail"}
+# Webhook deliveries: now, at a go-live, at an expiry (their handler is the `webhooks` app's).
+WEBHOOK = "webhook"
+GOLIVE_WEBHOOK = "golive_webhook"
+EXPIRY_WEBHOOK = "expiry_webhook"
+WEBHOOK_KINDS = {WEBHOOK, GOLIVE_WEBHOOK, EXPIRY_WEBHOOK}
+GO_LIVE_KINDS = {"golive_purge", "golive_mail", GOLIVE_WEBHOOK}
 EXPIRY_PURGE = "expiry_purge"
 # A CDN purge that failed when a save made it: keys in the payload, no story needed.
 CDN_PURGE = "cdn_purge"
 CDN_RETRY_AFTER = timedelta(seconds=30)
+EXPIRY_KINDS = {EXPIRY_PURGE, EXPIRY_WEBHOOK}
 
 
 # Recording (inside the transition's transaction) ---------------------------------------------
@@ -171,18 +181,23 @@ def after_publish(article, event):
             due_at=moment,
             payload=payload,
         )
+    webhook_events().published(article)
     schedule_expiry(article)
 
 
 def after_unpublish(article, event):
     cancel_stale(article)
+    if event.action == "withdraw":
+        webhook_events().withdrawn(article, event)
 
 
-def after_save(article, *, version):
-    """An edit by a person: follow a changed embargo/expiry. (The save itself purged the
-    pages showing the story: `caching`'s signals purge after every commit.)"""
+def after_save(article, *, version, corrected=False):
+    """An edit by a person: follow a changed embargo/expiry, and tell webhooks of a change
+    to a live story (``corrected``: the save added a correction). (The save itself purged
+    the pages showing the story: `caching`'s signals purge after every commit.)"""
     if article.status == Article.Status.PUBLISHED:
         cancel_stale(article)
+        webhook_events().changed(article, version=version, corrected=corrected)
         moment = article.go_live_at
         if moment and moment > timezone.now():
             stamp = moment.isoformat()
@@ -200,6 +215,7 @@ def after_save(article, *, version):
                 due_at=moment,
                 payload={"go_live": stamp},
             )
+            webhook_events().published(article)
         schedule_expiry(article)
 
 
@@ -213,6 +229,14 @@ def schedule_expiry(article):
             due_at=article.expires_at,
             payload={"expires_at": stamp},
         )
+        webhook_events().expiring(article)
+
+
+def webhook_events():
+    # Imported when used: `webhooks` builds on this module.
+    from webhooks import events
+
+    return events
 
 
 def cancel_stale(article):
@@ -220,7 +244,7 @@ def cancel_stale(article):
     for row in SideEffect.objects.filter(
         article=article,
         state=SideEffect.State.PENDING,
-        kind__in=[*GO_LIVE_KINDS, EXPIRY_PURGE],
+        kind__in=[*GO_LIVE_KINDS, *EXPIRY_KINDS],
     ):
         if is_stale(row, article):
             row.state = SideEffect.State.CANCELLED
@@ -235,11 +259,28 @@ def is_stale(row, article):
             or moment is None
             or moment.isoformat() != row.payload.get("go_live")
         )
-    if row.kind == EXPIRY_PURGE:
+    if row.kind in EXPIRY_KINDS:
+        if row.kind == EXPIRY_WEBHOOK and article.status != Article.Status.PUBLISHED:
+            return True  # withdrawn or back to draft before it expired: nothing to announce
         return article.expires_at is None or article.expires_at.isoformat() != row.payload.get(
             "expires_at"
         )
     return False
+
+
+# Kinds with a retry policy of their own: kind -> function(row, attempts, now) returning when
+# to try again, or None to give up. Registered by the app that runs the kind (`webhooks`).
+RETRY_POLICIES = {}
+
+
+def retry_at(row, attempts, now):
+    """When a failed side effect is tried again, or None when it has failed for good."""
+    policy = RETRY_POLICIES.get(row.kind)
+    if policy is not None:
+        return policy(row, attempts, now)
+    if attempts >= MAX_ATTEMPTS:
+        return None
+    return now + timedelta(minutes=2**attempts)
 
 
 # Running (in a worker) ------------------------------------------------------------------------
@@ -285,7 +326,9 @@ def execute(side_effect_id, *, now=None):
             # Done, cancelled, not yet due, or claimed by another worker right now.
             return "skipped"
         article = row.article
-        if row.kind != CDN_PURGE and (article is None or is_stale(row, article)):
+        # A row recorded without an article (a webhook test, a mail about an endpoint) is
+        # never stale; one about an article is judged against it.
+        if article is not None and is_stale(row, article):
             row.state = SideEffect.State.CANCELLED
             row.save(update_fields=["state"])
             return "stale"
@@ -311,10 +354,10 @@ def execute(side_effect_id, *, now=None):
             # Our own database went away, not the effect's target: not the effect's fault.
             attempts -= 1
             state, due_at = SideEffect.State.PENDING, timezone.now()
-        elif attempts >= MAX_ATTEMPTS:
+        elif (retry := retry_at(row, attempts, now)) is None:
             state, due_at = SideEffect.State.FAILED, row.due_at
         else:
-            state, due_at = SideEffect.State.PENDING, now + timedelta(minutes=2**attempts)
+            state, due_at = SideEffect.State.PENDING, retry
         error = f"{type(exc).__name__}: {exc}"
         recorded = finish(row, token, state=state, due_at=due_at, attempts=attempts, error=error)
         if recorded and state == SideEffect.State.PENDING:
@@ -364,11 +407,15 @@ def finish(row, token, *, state, due_at=None, done_at=None, attempts=None, error
 
 
 def overdue(*, now=None):
-    """Side effects that should have happened and have not: failed, pending long past due,
+    """Side effects that should have happened and have not: failed (but for webhook
+    deliveries a receiver refused), pending long past due,
     or RUNNING under a claim that ended (its worker died) that long ago."""
     now = now or timezone.now()
     return SideEffect.objects.filter(
-        Q(state=SideEffect.State.FAILED)
+        # A webhook delivery that failed for good is its receiver's doing, not the worker's:
+        # it is listed with its endpoint's deliveries (a day of failures pauses the endpoint
+        # and mails its owner).
+        Q(state=SideEffect.State.FAILED) & ~Q(kind__in=WEBHOOK_KINDS)
         | Q(state=SideEffect.State.PENDING, due_at__lt=now - OVERDUE_AFTER)
         | Q(state=SideEffect.State.RUNNING, claimed_until__lt=now - OVERDUE_AFTER)
     )

@@ -103,6 +103,7 @@ INSTALLED_APPS = [
     "wordpress",
     "ingest",
     "api",
+    "webhooks",
 ]
 
 MIDDLEWARE = [
@@ -259,6 +260,13 @@ if NEWSROOM_API_RATE_ANONYMOUS < 0 or NEWSROOM_API_RATE_TOKEN < 0:
     _refuse("API_RATE_ANONYMOUS and API_RATE_TOKEN are requests per minute: 0 or more.")
 NEWSROOM_API_PAGE_SIZE = 20
 NEWSROOM_API_MAX_PAGE_SIZE = 100
+
+# Webhooks (the `webhooks` app) -------------------------------------------------------------
+# Off by default: a webhook URL could otherwise make the server call its own internal services
+# (SSRF). Turn on only to try webhooks against a receiver on this machine or network.
+WEBHOOKS_ALLOW_PRIVATE_ADDRESSES = _env_bool("WEBHOOKS_ALLOW_PRIVATE_ADDRESSES")
+WEBHOOKS_TIMEOUT = _env_int("WEBHOOKS_TIMEOUT", 10)  # seconds for one delivery, all in
+WEBHOOKS_RETRY_HOURS = _env_int("WEBHOOKS_RETRY_HOURS", 24)  # then a delivery gives up
 
 # Auth -----------------------------------------------------------------------------------------
 AUTHENTICATION_BACKENDS = [

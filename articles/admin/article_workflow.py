@@ -420,20 +420,16 @@ class ArticleWorkflowAdminMixin:
             profile = getattr(request.user, "author_profile", None)
             if profile is not None:
                 obj.bylines.create(author=profile)
-        if change and workflow.has_gone_live(obj, timezone.now()):
-            new_corrections = [
-                f
-                for formset in formsets
-                if formset.model is Correction
-                for f in formset.new_objects
-            ]
-            if new_corrections:
-                # A correction is a public, dated change: readers see a new "Updated" time.
-                obj.updated_at = timezone.now()
-                obj.save(update_fields=["updated_at"])
+        new_corrections = [
+            f for formset in formsets if formset.model is Correction for f in formset.new_objects
+        ]
+        if change and new_corrections and workflow.has_gone_live(obj, timezone.now()):
+            # A correction is a public, dated change: readers see a new "Updated" time.
+            obj.updated_at = timezone.now()
+            obj.save(update_fields=["updated_at"])
         # After the inlines, so the snapshot includes bylines, tags and sources.
         revisions.store(obj, by=request.user)
-        tasks.after_save(obj, version=obj.version)
+        tasks.after_save(obj, version=obj.version, corrected=bool(new_corrections))
         if "_continue" in request.POST:
             EditingSession.objects.filter(article=obj, user=request.user).update(
                 last_seen=timezone.now()
