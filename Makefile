@@ -103,7 +103,6 @@ bench-import: install
 bench-ingest: install
 	$(PY) bench/ingest.py
 
-<<<<<<< HEAD
 # Scaled out on loopback: Varnish, two gunicorn servers, the worker, Redis, and a PostgreSQL
 # primary with a streaming replica, all fresh in a temporary directory (deploy/cluster.py).
 # Installs the Debian packages it needs when run as root. Ctrl-C stops it all.
@@ -120,9 +119,8 @@ cluster-test: install-dev
 # topology when it runs, else starts one. Needs wrk and nginx (nginx-light).
 bench-cluster: install
 	$(PY) bench/cluster.py
-=======
+
 # How soon a webhook delivery leaves after a commit or a go-live, with the real task worker.
 # BENCH_WEBHOOKS_DATABASE_URL picks the database (default: a fresh SQLite file).
 bench-webhooks: install
 	$(PY) bench/webhooks.py
->>>>>>> webhooks
