@@ -30,6 +30,13 @@ from tests.factories import make_article, make_author, make_section, make_source
 PARAM = re.compile(r"<(?:(?P<converter>[^>:]+):)?(?P<name>[^>]+)>")
 ANYONE = {"login/", "logout/"}
 TOKEN_ROUTES = {"calendar/feed/<str:token>.ics"}  # a secret token, not a session
+POST_ONLY = (
+    "/restore/",
+    "/reset-feed/",
+    "/editing/",
+    "/frontpagelayout/preview/",
+    "/frontpagelayout/undo/",
+)
 
 
 def admin_routes():
@@ -438,7 +445,7 @@ def test_an_editor_reaches_every_admin_url_for_any_article(newsroom):
             if perms is not None:
                 may = any(editor.has_perm(p) for p in perms)
                 assert response.status_code == (200 if may else 403), url
-            elif url.endswith(("/restore/", "/reset-feed/", "/editing/")):
+            elif url.endswith(POST_ONLY):
                 assert response.status_code == 405, url  # POST only
             elif url.endswith(f"/articles/article/{newsroom[which].pk}/delete/"):
                 # Deleting is for those granted it; a story readers have seen is withdrawn,
