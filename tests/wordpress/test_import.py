@@ -4,7 +4,8 @@ shortcode and attachment case) as a user would: through the command."""
 from datetime import UTC, datetime
 
 import pytest
-from django.db import DatabaseError
+from django.contrib.postgres.search import SearchQuery
+from django.db import DatabaseError, connection
 from taggit.models import Tag
 
 from articles.models import Article, ArticleEvent, Byline, Image, Revision, Section
@@ -354,3 +355,15 @@ def test_an_import_rebuilds_search_vectors_once_a_batch(db, monkeypatch):
     )
     run_import()
     assert rebuilt == [sorted(Article.objects.values_list("pk", flat=True))]
+
+
+@pytest.mark.postgres
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="full-text search needs PostgreSQL")
+def test_postgres_imported_stories_are_found_by_their_tags_and_guest_authors(db):
+    run_import()
+    summit = article("summit-opens")
+    found = Article.objects.filter(search_vector=SearchQuery("NATO", config="english"))
+    assert list(found) == [summit]
+    # Bylines are written after the story's own save; the batch's rebuild includes them.
+    found = Article.objects.filter(search_vector=SearchQuery("Dahl", config="english"))
+    assert summit in found
