@@ -145,7 +145,7 @@ def main():
     from django.utils import timezone
 
     from articles import workflow
-    from articles.models import Article, Section
+    from articles.models import Article, Section, WorkerHeartbeat
     from tests.factories import make_user
     from webhooks.models import Endpoint, Event
 
@@ -164,6 +164,7 @@ def main():
             headline=f"Bench webhook story {run}-{n}", section=section, body="<p>Text.</p>"
         )
 
+    started = timezone.now()
     workers = [
         subprocess.Popen(
             [sys.executable, "manage.py", "run_worker", "--interval", "1", "--no-reload"],
@@ -174,7 +175,13 @@ def main():
     ]
     log(f"Workers: {WORKERS}")
     try:
-        time.sleep(3)  # the worker's first round (heartbeat, sweep) is over
+        # Timing starts once every worker has booted and made its first round (a heartbeat).
+        deadline = time.monotonic() + 120
+        while WorkerHeartbeat.objects.filter(seen_at__gte=started).count() < WORKERS:
+            if time.monotonic() > deadline:
+                raise SystemExit("the workers did not start within 120 s")
+            time.sleep(0.2)
+        time.sleep(1)
         after_commit = []
         for n in range(STORIES):
             article = story(n)
@@ -200,7 +207,7 @@ def main():
         for pk, go_live in scheduled:
             arrived = receiver.wait_for(("article.published", pk), timeout=40)
             if arrived is None:
-                raise SystemExit(f"story {pk}: no delivery within 20 s of its go-live")
+                raise SystemExit(f"story {pk}: no delivery within {SPREAD + 30:.0f} s")
             after_go_live.append(arrived - go_live)
         summary("scheduled: go-live -> arrival", after_go_live)
         early = [d for d in after_go_live if d < 0]
