@@ -227,8 +227,9 @@
   // The rich body editor (django-prose-editor, Tiptap) of a textarea, once it is ready.
   const editorOf = (textarea) => {
     const root = textarea.closest(".prose-editor");
-    const surface = root && root.querySelector(".ProseMirror");
-    return surface && surface.editor;
+    // The editing surface carries its editor; a measuring copy beside it does not.
+    const surfaces = root ? [...root.querySelectorAll(".ProseMirror")] : [];
+    return surfaces.map((surface) => surface.editor).find(Boolean);
   };
 
   const addInlineRows = (fields) => {
