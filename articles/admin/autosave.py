@@ -64,7 +64,12 @@ def _form_owner(request, model_admin, object_id):
         if not Autosave.DRAFT_KEY.match(draft_key):
             raise BadAutosave(gettext("This form has no valid draft key."))
         return None, draft_key
-    article = model_admin.get_object(request, unquote(object_id))
+    # The change view's queryset, without the prefetches its list columns need.
+    queryset = model_admin.get_queryset(request).prefetch_related(None)
+    try:
+        article = queryset.filter(pk=unquote(object_id)).first()
+    except (ValueError, ValidationError):
+        article = None
     if article is None:
         raise Http404(gettext("No such article."))
     if not model_admin.has_change_permission(request, article):

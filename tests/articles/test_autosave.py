@@ -132,6 +132,9 @@ def test_bad_autosave_data_is_a_clear_400_and_keeps_nothing(client, journalist):
     response = client.post(keep_url(), {"fields": "[]", "draft_key": "../x"})
     assert response.status_code == 400
     assert client.get(keep_url(article)).status_code == 405
+    for missing in ("999999", "not-a-number"):
+        url = reverse("admin:articles_article_autosave", args=[missing])
+        assert client.post(url, {"fields": "[]"}).status_code == 404
     assert not Autosave.objects.exists()
 
 
