@@ -155,3 +155,28 @@ def test_typing_offline_is_kept_in_the_browser_and_saved_when_the_connection_ret
         )
         == []
     )
+
+
+def test_a_new_article_never_saved_is_offered_on_the_next_add_form(new_page, screenshot_dir):
+    page = new_page("journalist")
+    page.goto("/admin/articles/article/add/")
+    first_key = page.locator("[name=autosave_draft_key]").input_value()
+    page.locator("#id_headline").fill(HEADLINE)
+    page.locator("#id_dek").fill(DEK)
+    status = page.locator("#autosave-status")
+    expect(status).to_have_text(re.compile(r"^Saved \d\d:\d\d$"))
+    page.locator(".submit-row").first.screenshot(path=str(screenshot_dir / "autosave-status.png"))
+    assert Autosave.objects.get(article=None).draft_key == first_key
+
+    page.goto("/admin/articles/article/add/")
+    offer = page.locator("#nr-autosave-offer")
+    expect(offer).to_contain_text("You have a new article that was never saved")
+    offer.get_by_role("button", name=re.compile("^Restore the autosave from")).click()
+    assert page.locator("#id_headline").input_value() == HEADLINE
+    assert page.locator("#id_dek").input_value() == DEK
+    # The restored form carries on as the autosaved one: saving it spends that autosave.
+    assert page.locator("[name=autosave_draft_key]").input_value() == first_key
+    page.get_by_role("button", name="Save and continue editing").click()
+    expect(page.locator("ul.messagelist")).to_contain_text("was added successfully")
+    assert Article.objects.filter(headline=HEADLINE.strip()).exists()
+    assert not Autosave.objects.exists()
