@@ -111,6 +111,14 @@ def saved_time(moment):
     return timezone.localtime(moment, newsroom_zone()).strftime("%H:%M")
 
 
+def refused():
+    # JSON, so the form can tell this refusal from a CSRF failure (an HTML page).
+    return JsonResponse(
+        {"error": gettext("You may not change this article, so its form is not kept.")},
+        status=403,
+    )
+
+
 def keep(request, model_admin, object_id=None):
     """Keep the posted form as the person's autosave of it (POST); 403 if they may not edit."""
     if request.method != "POST":
@@ -120,6 +128,8 @@ def keep(request, model_admin, object_id=None):
         fields, labels, base_version = _posted_fields(request)
     except BadAutosave as exc:
         return JsonResponse({"error": str(exc)}, status=400)
+    except PermissionDenied:
+        return refused()
     row = Autosave.objects.keep(
         user=request.user,
         article=article,
@@ -149,6 +159,8 @@ def discard(request, model_admin, object_id=None):
         article, draft_key = _form_owner(request, model_admin, object_id)
     except BadAutosave as exc:
         return JsonResponse({"error": str(exc)}, status=400)
+    except PermissionDenied:
+        return refused()
     Autosave.objects.of_form(request.user, article=article, draft_key=draft_key).delete()
     return JsonResponse({"discarded": True})
 
@@ -239,6 +251,7 @@ def offer(autosave, context, obj):
             "base_version": autosave.base_version,
             "draft_key": autosave.draft_key,
             "time": saved_time(autosave.saved_at),
+            "saved_at": autosave.saved_at.isoformat(),
         },
     }
 

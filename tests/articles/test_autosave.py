@@ -87,6 +87,7 @@ def test_an_autosave_for_an_article_the_person_may_not_edit_is_refused(client, j
     for article in (submitted, someone_elses):
         response = autosave(client, keep_url(article), {"headline": "Mine now"})
         assert response.status_code == 403
+        assert "may not change this article" in response.json()["error"]
     assert not Autosave.objects.exists()
 
 

@@ -60,7 +60,7 @@
 
   const keepLocally = (payload) => {
     try {
-      localStorage.setItem(storageKey, JSON.stringify(payload));
+      localStorage.setItem(storageKey, JSON.stringify({ ...payload, kept_at: Date.now() }));
     } catch (error) {
       // Storage full or refused (private mode): the server copy is all there is.
     }
@@ -110,8 +110,10 @@
         headers: { Accept: "application/json" },
       });
     } catch (error) {
+      // No answer (offline, or the server unreachable): kept here, tried again later.
       keepLocally(payload);
       say(words("offline"), "offline");
+      setTimeout(schedule, MAX_WAIT_MS);
       return;
     }
     const json = (response.headers.get("Content-Type") || "").includes("json");
@@ -121,11 +123,13 @@
       const pending = keptLocally();
       if (!pending || same(pending, payload)) forgetLocally();
       say(words(answer.newer_save ? "savedNewer" : "saved", { time: answer.time }), "saved");
-    } else if (response.status === 403) {
+    } else if (response.status === 403 && json) {
+      // Refused by the edit rule (the story went to review, say): typing here is not kept.
       stopped = true;
       forgetLocally();
       say(words("refused"), "refused");
-    } else if (response.redirected || !json) {
+    } else if (response.redirected || response.status === 403) {
+      // Sent to the login page, or the CSRF token is no longer the session's.
       keepLocally(payload);
       say(words("loggedOut"), "failed");
     } else {
@@ -329,7 +333,9 @@
   // holds: it is sent now, and the page read again so the offer shows it.
   const pending = keptLocally();
   const shown = offered ? JSON.parse(offered.textContent) : lastSent;
-  if (pending && !same(pending, shown) && navigator.onLine) {
+  if (pending && offered && Date.parse(shown.saved_at) >= pending.kept_at) {
+    forgetLocally();  // the server's autosave is newer (made in another browser, say)
+  } else if (pending && !same(pending, shown) && navigator.onLine) {
     send(pending).then(() => {
       if (status && status.dataset.state === "saved") window.location.reload();
     });
