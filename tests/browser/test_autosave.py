@@ -32,15 +32,19 @@ def wait_for(condition, timeout=10.0):
 
 
 def draft_of(username, headline="Draft headline"):
+    from articles import revisions
     from tests.factories import make_article
 
-    return make_article(
+    article = make_article(
         status=Article.Status.DRAFT,
         created_by=user(username),
         headline=headline,
         dek="Old standfirst.",
         body="<p>Old body.</p>",
     )
+    # Its first save's revision: what a stale save is merged against.
+    revisions.store(article, by=user(username))
+    return article
 
 
 def form_values(page):
@@ -180,3 +184,38 @@ def test_a_new_article_never_saved_is_offered_on_the_next_add_form(new_page, scr
     expect(page.locator("ul.messagelist")).to_contain_text("was added successfully")
     assert Article.objects.filter(headline=HEADLINE.strip()).exists()
     assert not Autosave.objects.exists()
+
+
+def test_a_restored_autosave_never_overwrites_a_newer_save_by_someone_else(new_page):
+    article = draft_of("journalist")
+    url = f"/admin/articles/article/{article.pk}/change/"
+    ana = new_page("journalist")
+    ana.goto(url)
+    ana.locator("#id_headline").fill("Ana's autosaved headline")
+    expect(ana.locator("#autosave-status")).to_have_text(re.compile(r"^Saved \d\d:\d\d$"))
+    ana.close()
+
+    # Tom saves the standfirst after Ana's form was opened.
+    tom = new_page("editor")
+    tom.goto(url)
+    tom.locator("#id_dek").fill("Tom's standfirst.")
+    tom.get_by_role("button", name="Save and continue editing").click()
+    expect(tom.locator("ul.messagelist")).to_contain_text("was changed successfully")
+
+    ana = new_page("journalist")
+    ana.goto(url)
+    offer = ana.locator("#nr-autosave-offer")
+    expect(offer).to_contain_text("Tom Ruiz saved this article at")
+    offer.get_by_role("button", name=re.compile("^Restore the autosave from")).click()
+    # The form carries the version Ana's edits were made from, not the one it opened at.
+    assert ana.locator("[name=base_version]").input_value() == "1"
+    ana.get_by_role("button", name="Save and continue editing").click()
+    expect(ana.locator("#nr-conflict")).to_contain_text("Tom's standfirst.")
+    article.refresh_from_db()
+    assert (article.headline, article.dek) == ("Draft headline", "Tom's standfirst.")
+
+    # Having seen Tom's change, saving again keeps both: her headline, his standfirst.
+    ana.get_by_role("button", name="Save and continue editing").click()
+    expect(ana.locator("ul.messagelist")).to_contain_text("was changed successfully")
+    article.refresh_from_db()
+    assert (article.headline, article.dek) == ("Ana's autosaved headline", "Tom's standfirst.")
