@@ -198,10 +198,11 @@ def form_context(model_admin, request, context, obj):
         }
     result = {
         **urls,
-        # A new article's form is known by this key until its first save.
         # This browser's copy while offline, per person and form.
         "storage_key": f"newsroom-autosave:{request.user.pk}:{'new' if add else obj.pk}",
-        "draft_key": (request.POST.get("autosave_draft_key") or uuid.uuid4().hex) if add else "",
+        # A new article's form is known by this key until its first save (kept when a save
+        # is refused and the form shown again).
+        "draft_key": _draft_key(request) if add else "",
         "offer": None,
     }
     # A refused save shows the form as it was posted: there is nothing to restore.
@@ -213,6 +214,11 @@ def form_context(model_admin, request, context, obj):
         if found is not None:
             result["offer"] = offer(found, context, obj)
     return result
+
+
+def _draft_key(request):
+    posted = request.POST.get("autosave_draft_key", "")
+    return posted if Autosave.DRAFT_KEY.match(posted) else uuid.uuid4().hex
 
 
 def offer(autosave, context, obj):

@@ -170,6 +170,8 @@ def test_the_probe_finds_the_workflow_views(newsroom):
         f"/admin/articles/article/{other}/transition/publish/",
         f"/admin/articles/article/{other}/preview/",
         f"/admin/articles/article/{other}/share/",
+        f"/admin/articles/article/{other}/autosave/",
+        f"/admin/articles/article/{other}/autosave/discard/",
         "/admin/articles/article/add/",
         "/admin/articles/section/add/",
     ]:
@@ -438,7 +440,9 @@ def test_an_editor_reaches_every_admin_url_for_any_article(newsroom):
             if perms is not None:
                 may = any(editor.has_perm(p) for p in perms)
                 assert response.status_code == (200 if may else 403), url
-            elif url.endswith(("/restore/", "/reset-feed/", "/editing/")):
+            elif url.endswith(
+                ("/restore/", "/reset-feed/", "/editing/", "/autosave/", "/discard/")
+            ):
                 assert response.status_code == 405, url  # POST only
             elif url.endswith(f"/articles/article/{newsroom[which].pk}/delete/"):
                 # Deleting is for those granted it; a story readers have seen is withdrawn,
