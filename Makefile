@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 HOST ?= 127.0.0.1
 
-.PHONY: run serve install install-dev test lint format bench bench-api bench-import faults bench-ingest check-python clean cluster cluster-test bench-cluster bench-webhooks
+.PHONY: run serve install install-dev test lint format bench bench-api bench-import faults bench-ingest check-python clean cluster cluster-test bench-cluster bench-webhooks bench-autosave
 
 check-python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 12) else "Newsroom needs Python 3.12 or newer; found " + sys.version.split()[0] + ". Set PYTHON=python3.12.")'
@@ -124,3 +124,8 @@ bench-cluster: install
 # BENCH_WEBHOOKS_DATABASE_URL picks the database (default: a fresh SQLite file).
 bench-webhooks: install
 	$(PY) bench/webhooks.py
+
+# What one autosave of the article form costs the server, on the `make bench` database;
+# see bench/README.md.
+bench-autosave: install
+	$(PY) bench/autosave.py

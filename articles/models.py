@@ -1228,3 +1228,88 @@ class FrontPageSlot(models.Model):
 
     def __str__(self):
         return f"{self.place} {self.position + 1}"
+
+
+class AutosaveQuerySet(models.QuerySet):
+    def of_form(self, user, *, article=None, draft_key=""):
+        """``user``'s autosave of one form: an article's, or a new article's add form."""
+        return self.filter(user=user, form_key=Autosave.form_key_for(article, draft_key))
+
+    def of_new_articles(self, user):
+        """``user``'s autosaves of add forms never saved as articles, newest first."""
+        return self.filter(user=user, article__isnull=True).order_by("-saved_at", "-pk")
+
+    def keep(self, *, user, article=None, draft_key="", fields, labels, base_version, at=None):
+        """Insert or replace ``user``'s autosave of the form, in one statement.
+
+        One INSERT … ON CONFLICT on the (user, form) unique index: it reads and writes only
+        this table, so its cost does not grow with the number of articles.
+        """
+        row = Autosave(
+            user=user,
+            article=article,
+            form_key=Autosave.form_key_for(article, draft_key),
+            fields=fields,
+            labels=labels,
+            base_version=base_version,
+            saved_at=at or timezone.now(),
+        )
+        self.bulk_create(
+            [row],
+            update_conflicts=True,
+            unique_fields=["user", "form_key"],
+            update_fields=["fields", "labels", "base_version", "saved_at"],
+        )
+        return row
+
+
+class Autosave(models.Model):
+    """The article form as one person left it, kept every few seconds so nothing typed is lost.
+
+    A draft of the form, not of the article: the raw fields as the browser had them, valid or
+    not. It is never written to the article, never read by a public path and offered back
+    only to the person who typed it. One per person and form (an article, or a new article's
+    add form by the key that form was given); saving the article deletes it.
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    # "article-<pk>", or "new-<draft key>" for an add form: one key the upsert can conflict on.
+    form_key = models.CharField(max_length=80)
+    article = models.ForeignKey(
+        Article, null=True, blank=True, on_delete=models.CASCADE, related_name="autosaves"
+    )
+    # [[name, value], …] in the form's order, as the browser would have posted them.
+    fields = models.JSONField()
+    # The text of chosen options the page cannot know by itself (autocomplete selects).
+    labels = models.JSONField(default=dict, blank=True)
+    # The version of the article the form was opened at: restored with the fields, so a
+    # save from the restored form still meets the stale-save check.
+    base_version = models.PositiveIntegerField(null=True, blank=True)
+    saved_at = models.DateTimeField(default=timezone.now)
+
+    objects = AutosaveQuerySet.as_manager()
+
+    DRAFT_KEY = re.compile(r"^[A-Za-z0-9-]{8,64}$")
+
+    class Meta:
+        verbose_name = _("autosave")
+        verbose_name_plural = _("autosaves")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "form_key"], name="unique_autosave_per_form"),
+        ]
+
+    def __str__(self):
+        return f"autosave of {self.form_key} by {self.user_id}"
+
+    @staticmethod
+    def form_key_for(article=None, draft_key=""):
+        if article is not None:
+            return f"article-{article.pk}"
+        return f"new-{draft_key}"
+
+    @property
+    def draft_key(self):
+        return self.form_key.removeprefix("new-") if self.article_id is None else ""
+
+    def values(self, name):
+        return [value for field, value in self.fields if field == name]

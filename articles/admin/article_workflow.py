@@ -21,6 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from .. import revisions, search, tasks, workflow
 from ..models import Article, ArticleEvent, Byline, Correction, EditingSession, InternalNote
 from ..newsroom_time import NewsroomDateTimeField, describe, relative_to_now
+from . import autosave
 from . import views as admin_views
 from .labels import LabelledTabularInline
 from .status import leave_editing_session, state_badge, touch_editing_session
@@ -430,6 +431,7 @@ class ArticleWorkflowAdminMixin:
         # After the inlines, so the snapshot includes bylines, tags and sources.
         revisions.store(obj, by=request.user)
         tasks.after_save(obj, version=obj.version, corrected=bool(new_corrections))
+        autosave.forget(request, obj, added=not change)
         if "_continue" in request.POST:
             EditingSession.objects.filter(article=obj, user=request.user).update(
                 last_seen=timezone.now()
@@ -451,6 +453,7 @@ class ArticleWorkflowAdminMixin:
         context["workflow"] = admin_views.change_form_context(
             self, request, obj, context.get("adminform")
         )
+        context["autosave"] = autosave.form_context(self, request, context, obj)
         return super().render_change_form(request, context, add, change, form_url, obj)
 
     def history_view(self, request, object_id, extra_context=None):
@@ -490,6 +493,7 @@ class ArticleWorkflowAdminMixin:
         ]
         return [
             *(path(route, view, name=f"{prefix}_{name}") for route, view, name in views),
+            *autosave.urls(self, wrap),
             *super().get_urls(),
         ]
 

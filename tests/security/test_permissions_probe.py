@@ -36,6 +36,8 @@ POST_ONLY = (
     "/editing/",
     "/frontpagelayout/preview/",
     "/frontpagelayout/undo/",
+    "/autosave/",
+    "/discard/",
 )
 
 
@@ -177,6 +179,8 @@ def test_the_probe_finds_the_workflow_views(newsroom):
         f"/admin/articles/article/{other}/transition/publish/",
         f"/admin/articles/article/{other}/preview/",
         f"/admin/articles/article/{other}/share/",
+        f"/admin/articles/article/{other}/autosave/",
+        f"/admin/articles/article/{other}/autosave/discard/",
         "/admin/articles/article/add/",
         "/admin/articles/section/add/",
     ]:
