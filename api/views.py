@@ -195,7 +195,12 @@ def moment_of(value):
 def since_of(value):
     if value is None:
         return None
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
+    try:
+        # Naive times are read as UTC; a time that has no UTC equivalent is refused here
+        # rather than by the database driver.
+        return (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(UTC)
+    except OverflowError as exc:
+        raise BadRequest("updated_since", "This time is out of range.") from exc
 
 
 Limit = Annotated[

@@ -22,6 +22,7 @@ def stories(db):
         ("page=2", "page"),
         ("updated_since=yesterday", "updated_since"),
         ("updated_since=2026-13-45T99:00:00Z", "updated_since"),
+        ("updated_since=0001-01-01T00:00:00%2B01:00", "updated_since"),
         ("limit=0", "limit"),
         ("limit=101", "limit"),
         ("limit=ten", "limit"),
