@@ -195,7 +195,12 @@ def moment_of(value):
 def since_of(value):
     if value is None:
         return None
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
+    try:
+        # Naive times are read as UTC; a time that has no UTC equivalent is refused here
+        # rather than by the database driver.
+        return (value if value.tzinfo else value.replace(tzinfo=UTC)).astimezone(UTC)
+    except OverflowError as exc:
+        raise BadRequest("updated_since", "This time is out of range.") from exc
 
 
 Limit = Annotated[
@@ -215,6 +220,8 @@ def page_of_stories(request, shape, section, tag, author, source, updated_since,
     `detail_parts()` by id, the URL of the next page (None on the last), and the cache keys
     of what the page shows."""
     allow_only(request, *STORY_FILTERS)
+    if q and not " ".join(q.split()).isprintable():
+        raise BadRequest("q", "The search may not contain control characters.")
     stories = queries.live_stories(
         timezone.now(),
         section=section,
@@ -463,7 +470,7 @@ def authors(request, cursor: str | None = None, limit: Limit = settings.NEWSROOM
     tags=DIRECTORY,
     summary="One author, with bio, photo and links",
 )
-def author(request, slug: str):
+def author(request, slug: Annotated[str, Path(pattern=SLUG)]):
     allow_only(request)
     found = (
         queries.credited_authors(timezone.now()).filter(slug=slug).prefetch_related("links").first()

@@ -22,6 +22,7 @@ def stories(db):
         ("page=2", "page"),
         ("updated_since=yesterday", "updated_since"),
         ("updated_since=2026-13-45T99:00:00Z", "updated_since"),
+        ("updated_since=0001-01-01T00:00:00%2B01:00", "updated_since"),
         ("limit=0", "limit"),
         ("limit=101", "limit"),
         ("limit=ten", "limit"),
@@ -29,6 +30,7 @@ def stories(db):
         ("section=no%20spaces", "section"),
         ("tag=%3Cscript%3E", "tag"),
         (f"q={'x' * 201}", "q"),
+        ("q=harbour%00", "q"),
     ],
 )
 def test_a_bad_parameter_is_a_400_naming_it(client, stories, query, parameter):
@@ -73,6 +75,12 @@ def test_a_non_numeric_or_zero_id_is_refused_as_json(client, stories):
         response = client.get(f"/api/v1/articles/{bad}/")
         assert response.status_code == 400, bad
         assert response.json()["parameter"] == "article_id"
+
+
+def test_a_malformed_author_slug_is_refused_as_json(client, stories):
+    response = client.get("/api/v1/authors/ana%00lee/")
+    assert response.status_code == 400
+    assert response.json()["parameter"] == "slug"
 
 
 def test_routes_without_parameters_refuse_any(client, stories):

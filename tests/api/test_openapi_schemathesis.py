@@ -5,6 +5,8 @@ headers and body the document declares."""
 import pytest
 import schemathesis
 from django.core.handlers.wsgi import WSGIHandler
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 from hypothesis import HealthCheck, given, settings
 from schemathesis import checks
 
@@ -30,7 +32,15 @@ def api_schema(db, settings):
         Correction.objects.create(article=story, text=f"Correction {i}")
     make_article(status="draft")
     secret = ApiToken.issue(client="Schemathesis", scopes=[READ_PUBLISHED, READ_DRAFTS])[1]
-    return schemathesis.openapi.from_wsgi("/api/v1/openapi.json", WSGIHandler()), secret
+    # Requests come through the WSGI handler, not Django's test client: keep the test's
+    # connection (and its transaction) open between them, as the test client does.
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    try:
+        yield schemathesis.openapi.from_wsgi("/api/v1/openapi.json", WSGIHandler()), secret
+    finally:
+        request_started.connect(close_old_connections)
+        request_finished.connect(close_old_connections)
 
 
 def test_every_operation_answers_as_documented(api_schema):
