@@ -32,6 +32,7 @@ from ..newsroom_time import describe
 from ..sanitize import sanitize_body
 from .article_workflow import ArticleWorkflowAdminMixin
 from .labels import LabelledTabularInline
+from .media_library import MediaLibraryAdminMixin, MediaLibraryFieldsMixin
 
 AUTHORING_MEDIA_CSS = {"all": ["articles/admin/authoring.css"]}
 
@@ -199,7 +200,7 @@ def image_thumbnail(image, width=160):
 
 
 @admin.register(Image)
-class ImageAdmin(ProtectedShowsArticlesMixin, admin.ModelAdmin):
+class ImageAdmin(MediaLibraryAdminMixin, ProtectedShowsArticlesMixin, admin.ModelAdmin):
     form = ImageForm
     list_display = ["thumbnail", "alt_text", "credit", "dimensions", "article_count", "uploaded"]
     list_display_links = ["thumbnail", "alt_text"]
@@ -327,11 +328,11 @@ class CorrectionInline(admin.StackedInline):
 
 
 @admin.register(Article)
-class ArticleAdmin(ArticleWorkflowAdminMixin, admin.ModelAdmin):
+class ArticleAdmin(MediaLibraryFieldsMixin, ArticleWorkflowAdminMixin, admin.ModelAdmin):
     form = ArticleForm
     prepopulated_fields = {"slug": ["headline"]}
-    autocomplete_fields = ["section", "lead_image"]
-    readonly_fields = ["word_count", "reading_time", "lead_image_preview", "body_as_read"]
+    autocomplete_fields = ["section"]
+    readonly_fields = ["word_count", "reading_time", "body_as_read"]
     inlines = [BylineInline, ArticleSourceInline, RelatedArticleInline, CorrectionInline]
     fieldsets = [
         (None, {"fields": ["headline", "dek", "body"], "classes": ["newsroom-writing"]}),
@@ -341,7 +342,7 @@ class ArticleAdmin(ArticleWorkflowAdminMixin, admin.ModelAdmin):
         ),
         (
             _("Lead image"),
-            {"fields": ["lead_image", "lead_image_preview", "lead_image_caption"]},
+            {"fields": ["lead_image", "lead_image_caption"]},
         ),
         (
             _("Length and address"),
@@ -381,12 +382,6 @@ class ArticleAdmin(ArticleWorkflowAdminMixin, admin.ModelAdmin):
             )
             for name, opts in fieldsets
         ]
-
-    @admin.display(description=_("preview"))
-    def lead_image_preview(self, obj):
-        if obj is None or not obj.lead_image_id:
-            return gettext("Pick a picture above, or upload one with the + button.")
-        return image_thumbnail(obj.lead_image, width=320)
 
     def get_formset_kwargs(self, request, obj, inline, prefix):
         kwargs = super().get_formset_kwargs(request, obj, inline, prefix)
