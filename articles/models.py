@@ -209,6 +209,10 @@ class Image(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+        indexes = [
+            # The media library and the image list: newest first, a page at a time.
+            models.Index(fields=["-created_at", "-id"], name="image_newest_first"),
+        ]
         verbose_name = _("image")
         verbose_name_plural = _("images")
 
