@@ -135,17 +135,18 @@ def top_up(originals):
 
 
 def measure(client, url):
-    times = []
+    times, cpu = [], []
     for n in range(REQUESTS + 1):
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), time.process_time()
         response = client.get(url)
         elapsed = (time.perf_counter() - started) * 1000
         assert response.status_code == 200, (url, response.status_code)
         if n:  # the first request warms the caches
             times.append(elapsed)
+            cpu.append((time.process_time() - cpu_started) * 1000)
     times.sort()
     p95 = times[max(0, round(len(times) * 0.95) - 1)]
-    return statistics.median(times), p95
+    return statistics.median(times), p95, statistics.median(cpu)
 
 
 def bench_library():
@@ -175,8 +176,13 @@ def bench_library():
         f"load average {os.getloadavg()[0]:.1f}:"
     )
     for label, url in cases:
-        median, p95 = measure(client, url)
-        log(f"  {label}: median {median:.1f} ms, p95 {p95:.1f} ms (target: under {TARGET_MS} ms)")
+        median, p95, cpu = measure(client, url)
+        # On a shared machine the wall time includes waiting for a core; the CPU time is what
+        # the request costs this process (the database server's share excluded).
+        log(
+            f"  {label}: median {median:.1f} ms, p95 {p95:.1f} ms, "
+            f"CPU {cpu:.1f} ms (target: under {TARGET_MS} ms)"
+        )
 
 
 def main():

@@ -90,6 +90,8 @@
     let results, detail, upload, search, status;
     let query = "";
     let loaded = false;
+    let asked = 0; // the latest page asked for: an older answer arriving late is dropped
+    let typing = null;
 
     const announce = (text) => {
       if (status) status.textContent = text || "";
@@ -117,8 +119,10 @@
       const url = new URL(field.dataset.browseUrl, window.location.href);
       if (query) url.searchParams.set("q", query);
       url.searchParams.set("page", page);
+      const mine = ++asked;
       results.setAttribute("aria-busy", "true");
       const result = await request(url);
+      if (mine !== asked) return;
       results.removeAttribute("aria-busy");
       if (!result.ok) {
         results.textContent = problemText(dialog, result);
@@ -155,8 +159,11 @@
           details.querySelector(`[name$="-${name}"]`),
         );
         window.newsroomFocalPoint(frame, x, y);
+        const altText = details.querySelector("[name$=-alt_text]");
         details.addEventListener("input", () => {
           changed = true;
+          // A picture without alt text is usable once it has some (saved as it is used).
+          detail.querySelector(".nr-media-use").disabled = !altText.value.trim();
         });
         details.addEventListener("submit", async (event) => {
           event.preventDefault();
@@ -291,11 +298,32 @@
       dialog.querySelector(".nr-media-close").addEventListener("click", () => dialog.close());
       dialog.addEventListener("keydown", trapFocus);
       dialog.addEventListener("close", () => openButton.focus());
+      const searchBox = search.querySelector("input[type=search]");
       search.addEventListener("submit", (event) => {
         event.preventDefault();
-        query = search.querySelector("input[type=search]").value.trim();
+        clearTimeout(typing);
+        query = searchBox.value.trim();
         loadPage(1);
       });
+      // Results follow the typing, once it pauses.
+      searchBox.addEventListener("input", () => {
+        clearTimeout(typing);
+        typing = setTimeout(() => {
+          if (searchBox.value.trim() === query) return;
+          query = searchBox.value.trim();
+          loadPage(1);
+        }, 350);
+      });
+      const jump = dialog.querySelector(".nr-media-jump");
+      if (jump && upload) {
+        jump.addEventListener("click", () => {
+          showUpload();
+          upload.scrollIntoView({ block: "start" });
+          upload.querySelector("input[type=file]").focus();
+        });
+      } else if (jump) {
+        jump.hidden = true;
+      }
       results.addEventListener("click", (event) => {
         const item = event.target.closest(".nr-media-item");
         if (item) {
