@@ -92,6 +92,7 @@
     let loaded = false;
     let asked = 0; // the latest page asked for: an older answer arriving late is dropped
     let typing = null;
+    let firstPage = null; // the first page's request, once asked for
 
     const announce = (text) => {
       if (status) status.textContent = text || "";
@@ -126,6 +127,7 @@
       results.removeAttribute("aria-busy");
       if (!result.ok) {
         results.textContent = problemText(dialog, result);
+        firstPage = null;
         return;
       }
       results.innerHTML = result.body;
@@ -339,11 +341,18 @@
       if (upload) setUpUpload();
     };
 
-    openButton.addEventListener("click", () => {
+    // The first page is asked for as soon as the pointer or the focus reaches the button, so
+    // the dialog usually opens on pictures already there.
+    const prefetch = () => {
       if (!dialog) build();
+      if (!loaded && !firstPage) firstPage = loadPage(1);
+    };
+    openButton.addEventListener("pointerenter", prefetch);
+    openButton.addEventListener("focus", prefetch);
+    openButton.addEventListener("click", () => {
+      prefetch();
       dialog.showModal();
       search.querySelector("input[type=search]").focus();
-      if (!loaded) loadPage(1);
       if (input.value) loadDetail(input.value);
       else showUpload();
     });
