@@ -84,7 +84,7 @@ def real_pictures():
 
 
 def top_up(originals):
-    from django.db import transaction
+    from django.db import connection, transaction
     from django.utils import timezone
 
     from articles.models import Article, Image, Section
@@ -128,6 +128,11 @@ def top_up(originals):
         )
         for n in range(have_articles, ARTICLES)
     )
+    if connection.vendor == "postgresql":
+        # As autovacuum would after a bulk load: fresh statistics and a visibility map.
+        with connection.cursor() as cursor:
+            cursor.execute("VACUUM ANALYZE articles_image")
+            cursor.execute("VACUUM ANALYZE articles_article")
     log(
         f"library: {Image.objects.count():,} pictures, "
         f"{Article.objects.filter(lead_image__isnull=False).count():,} articles with a lead image"
