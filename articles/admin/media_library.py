@@ -245,11 +245,17 @@ class MediaLibraryWidget(forms.Widget):
 
 
 class LeadImageField(forms.ModelChoiceField):
-    """A picture chosen in the library; one without alt text cannot lead a story."""
+    """A picture chosen in the library; one without alt text cannot newly lead a story.
+
+    The picture the story already has (``kept_pk``) is let through: an imported story whose
+    picture came without alt text must stay editable.
+    """
+
+    kept_pk = None
 
     def validate(self, value):
         super().validate(value)
-        if value is not None and not value.alt_text.strip():
+        if value is not None and value.pk != self.kept_pk and not value.alt_text.strip():
             raise forms.ValidationError(
                 _(
                     "This picture has no alt text. Choose it in the media library, describe "
@@ -263,6 +269,14 @@ class MediaLibraryFieldsMixin:
     """Puts the media library on the article admin's picture fields (`media_library_fields`)."""
 
     media_library_fields = ("lead_image",)
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        for name in self.media_library_fields:
+            field = form.base_fields.get(name)
+            if isinstance(field, LeadImageField) and obj is not None:
+                field.kept_pk = getattr(obj, f"{name}_id")
+        return form
 
     def formfield_for_dbfield(self, db_field, request, **kwargs):
         if db_field.name not in self.media_library_fields:

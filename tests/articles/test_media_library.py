@@ -399,3 +399,22 @@ def test_a_picture_without_alt_text_cannot_lead_an_article(client, journalist):
     assert response.status_code == 200
     assert "has no alt text" in " ".join(response.context["adminform"].form.errors["lead_image"])
     assert not Article.objects.exists()
+
+
+def test_a_story_keeps_a_picture_that_came_without_alt_text_when_edited(client, journalist):
+    imported = image_row("")
+    client.force_login(journalist)
+    article = make_article(
+        headline="Imported story",
+        status=Article.Status.DRAFT,
+        lead_image=imported,
+        created_by=journalist,
+    )
+    change = reverse("admin:articles_article_change", args=[article.pk])
+    data = post_data(client.get(change), headline="Imported story, rewritten")
+
+    response = client.post(change, data)
+
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    article.refresh_from_db()
+    assert (article.headline, article.lead_image) == ("Imported story, rewritten", imported)
