@@ -129,9 +129,9 @@ def browse(request, model_admin):
     )
 
 
-def detail(request, model_admin, image_id):
+def detail(request, model_admin, object_id):
     """A picture's preview, words, focal point and the articles it leads; POST saves them."""
-    image = get_object_or_404(Image, pk=image_id)
+    image = get_object_or_404(Image, pk=object_id)
     if not model_admin.has_view_permission(request, image):
         raise PermissionDenied
     if request.method == "GET":
@@ -193,7 +193,7 @@ class MediaLibraryAdminMixin:
         return [
             path("library/", wrap(browse), name="articles_image_library"),
             path("library/upload/", wrap(upload), name="articles_image_library_upload"),
-            path("library/<int:image_id>/", wrap(detail), name="articles_image_library_detail"),
+            path("library/<int:object_id>/", wrap(detail), name="articles_image_library_detail"),
             *super().get_urls(),
         ]
 

@@ -154,7 +154,7 @@ def every_url(newsroom, which="other"):
         if route in ANYONE or route.endswith(tuple(TOKEN_ROUTES)) or "(?P" in route:
             continue  # the login itself, token URLs, and the admin's catch-all 404
         target = target_for(model_admin, newsroom, which)
-        if "<path:object_id>" in route and target is None:
+        if "object_id>" in route and target is None:
             continue
         urls.append(fill(route, target, newsroom))
     return sorted(set(urls))
@@ -430,7 +430,7 @@ def test_an_editor_reaches_every_admin_url_for_any_article(newsroom):
             if route in ANYONE or route.endswith(tuple(TOKEN_ROUTES)) or "(?P" in route:
                 continue
             target = target_for(model_admin, newsroom, which)
-            if "<path:object_id>" in route and target is None:
+            if "object_id>" in route and target is None:
                 continue
             url = fill(route, target, newsroom)
             response = client.get(url)
@@ -438,7 +438,7 @@ def test_an_editor_reaches_every_admin_url_for_any_article(newsroom):
             if perms is not None:
                 may = any(editor.has_perm(p) for p in perms)
                 assert response.status_code == (200 if may else 403), url
-            elif url.endswith(("/restore/", "/reset-feed/", "/editing/")):
+            elif url.endswith(("/restore/", "/reset-feed/", "/editing/", "/library/upload/")):
                 assert response.status_code == 405, url  # POST only
             elif url.endswith(f"/articles/article/{newsroom[which].pk}/delete/"):
                 # Deleting is for those granted it; a story readers have seen is withdrawn,
