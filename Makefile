@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 HOST ?= 127.0.0.1
 
-.PHONY: run serve install install-dev test lint format bench bench-api bench-import faults bench-ingest check-python clean cluster cluster-test bench-cluster bench-webhooks bench-autosave
+.PHONY: run serve install install-dev test lint format bench bench-api bench-import faults bench-ingest check-python clean cluster cluster-test bench-cluster bench-webhooks bench-autosave bench-media
 
 check-python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 12) else "Newsroom needs Python 3.12 or newer; found " + sys.version.split()[0] + ". Set PYTHON=python3.12.")'
@@ -129,3 +129,8 @@ bench-webhooks: install
 # see bench/README.md.
 bench-autosave: install
 	$(PY) bench/autosave.py
+
+# The media library's list at 10,000 pictures: the first page, a deep page, searches, details.
+# BENCH_MEDIA_DATABASE_URL picks the database (default: a fresh SQLite file).
+bench-media: install
+	$(PY) bench/media_library.py

@@ -138,6 +138,26 @@ class Source(models.Model):
         return reverse("articles:source", kwargs={"slug": self.slug})
 
 
+class ImageQuerySet(models.QuerySet):
+    def matching(self, text):
+        """Pictures whose alt text, caption, credit or copyright holds every word of ``text``."""
+        found = self
+        for word in text.split():
+            found = found.filter(
+                models.Q(alt_text__icontains=word)
+                | models.Q(caption__icontains=word)
+                | models.Q(credit__icontains=word)
+                | models.Q(copyright__icontains=word)
+            )
+        return found
+
+    def for_library(self):
+        """Newest first, with only what a thumbnail in the media library shows."""
+        return self.only(
+            "file", "alt_text", "credit", "width", "height", "created_at", "rendition_index"
+        ).order_by("-created_at", "-pk")
+
+
 class Image(models.Model):
     """An uploaded picture. Readers only ever get re-encoded, metadata-free files."""
 
@@ -185,8 +205,14 @@ class Image(models.Model):
     # draw every picture it shows without asking for renditions.
     rendition_index = models.JSONField(default=list, editable=False)
 
+    objects = ImageQuerySet.as_manager()
+
     class Meta:
         ordering = ["-created_at"]
+        indexes = [
+            # The media library and the image list: newest first, a page at a time.
+            models.Index(fields=["-created_at", "-id"], name="image_newest_first"),
+        ]
         verbose_name = _("image")
         verbose_name_plural = _("images")
 

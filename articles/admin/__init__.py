@@ -34,6 +34,7 @@ from ..sanitize import sanitize_body
 from ..workflow import can_publish
 from . import views as admin_views
 from .article_workflow import ArticleWorkflowAdminMixin
+from .media_library import MediaLibraryAdminMixin, MediaLibraryFieldsMixin
 
 AUTHORING_MEDIA_CSS = {"all": ["articles/admin/authoring.css"]}
 
@@ -201,7 +202,7 @@ def image_thumbnail(image, width=160):
 
 
 @admin.register(Image)
-class ImageAdmin(ProtectedShowsArticlesMixin, admin.ModelAdmin):
+class ImageAdmin(MediaLibraryAdminMixin, ProtectedShowsArticlesMixin, admin.ModelAdmin):
     form = ImageForm
     list_display = ["thumbnail", "alt_text", "credit", "dimensions", "article_count", "uploaded"]
     list_display_links = ["thumbnail", "alt_text"]
@@ -379,17 +380,11 @@ class CorrectionInline(admin.StackedInline):
 
 
 @admin.register(Article)
-class ArticleAdmin(ArticleWorkflowAdminMixin, admin.ModelAdmin):
+class ArticleAdmin(MediaLibraryFieldsMixin, ArticleWorkflowAdminMixin, admin.ModelAdmin):
     form = ArticleForm
     prepopulated_fields = {"slug": ["headline"]}
-    autocomplete_fields = ["section", "lead_image"]
-    readonly_fields = [
-        "word_count",
-        "reading_time",
-        "lead_image_preview",
-        "body_as_read",
-        "lead_story",
-    ]
+    autocomplete_fields = ["section"]
+    readonly_fields = ["word_count", "reading_time", "body_as_read", "lead_story"]
     inlines = [BylineInline, ArticleSourceInline, RelatedArticleInline, CorrectionInline]
     # The writing column holds the fieldset marked "newsroom-writing"; every other fieldset is a
     # group of the side panel, in this order, with the inlines whose `panel_after` names it
@@ -402,10 +397,7 @@ class ArticleAdmin(ArticleWorkflowAdminMixin, admin.ModelAdmin):
         ),
         (
             _("Lead image"),
-            {
-                "fields": ["lead_image", "lead_image_preview", "lead_image_caption"],
-                "classes": ["nr-after-image"],
-            },
+            {"fields": ["lead_image", "lead_image_caption"], "classes": ["nr-after-image"]},
         ),
         (
             _("Embargo and expiry"),
@@ -467,12 +459,6 @@ class ArticleAdmin(ArticleWorkflowAdminMixin, admin.ModelAdmin):
             )
             for name, opts in fieldsets
         ]
-
-    @admin.display(description=_("preview"))
-    def lead_image_preview(self, obj):
-        if obj is None or not obj.lead_image_id:
-            return gettext("Pick a picture above, or upload one with the + button.")
-        return image_thumbnail(obj.lead_image, width=320)
 
     def get_formset_kwargs(self, request, obj, inline, prefix):
         kwargs = super().get_formset_kwargs(request, obj, inline, prefix)

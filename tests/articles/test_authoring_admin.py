@@ -334,15 +334,6 @@ def test_tags_field_suggests_existing_tags_from_the_admin_autocomplete(client, j
     assert [r["text"] for r in response.json()["results"]] == ["NATO"]
 
 
-def test_lead_image_can_be_uploaded_from_the_article_form_popup(client, journalist):
-    client.force_login(journalist)
-    form = client.get(reverse(ADD_URL)).content.decode()
-    assert 'id="add_id_lead_image"' in form
-    popup = client.get(reverse("admin:articles_image_add"), {"_popup": "1", "_to_field": "id"})
-    assert popup.status_code == 200
-    assert 'name="file"' in popup.content.decode()
-
-
 @pytest.mark.django_db
 @pytest.mark.parametrize("slug", ["tags", "search", "feeds"])
 def test_a_section_cannot_take_the_address_of_a_site_route(client, slug):

@@ -53,22 +53,22 @@ def test_journalist_writes_the_seed_story_and_submits_it_for_review(new_page, sh
     pick(page, "id_section", "World")
     page.get_by_label("Tags:", exact=True).fill("NATO, Japan, China")
 
-    # The lead image is uploaded from the article form, in the admin's pop-up window.
-    with page.expect_popup() as popup_info:
-        page.locator("#add_id_lead_image").click()
-    popup = popup_info.value
-    popup.get_by_label("Picture:", exact=True).set_input_files(
+    # The lead image is uploaded in the media library, a dialog inside the article form.
+    page.get_by_role("button", name="Choose a lead image").click()
+    library = page.get_by_role("dialog", name="Media library")
+    library.get_by_label("Drop a picture here").set_input_files(
         {"name": "liaison-office.jpg", "mimeType": "image/jpeg", "buffer": jpeg_bytes()}
     )
-    popup.get_by_label("Alt text:", exact=True).fill(
+    library.get_by_role("textbox", name="Alt text").fill(
         "NATO and Japanese flags outside the alliance's office"
     )
-    popup.get_by_label("Caption:", exact=True).fill(
+    library.get_by_role("textbox", name="Caption").fill(
         "The alliance would open its Tokyo office next year."
     )
-    popup.get_by_label("Credit:", exact=True).fill("Photo: Demo Ledger / Priya Nair")
-    popup.get_by_role("button", name="Save", exact=True).click()
-    expect(page.locator("#id_lead_image + .select2")).to_contain_text("NATO and Japanese flags")
+    library.get_by_role("textbox", name="Credit").fill("Photo: Demo Ledger / Priya Nair")
+    library.get_by_role("button", name="Upload", exact=True).click()
+    library.get_by_role("button", name="Use this picture").click()
+    expect(page.locator(".nr-media-chosen")).to_contain_text("NATO and Japanese flags")
 
     # The writer is already on the byline.
     expect(page.locator("#id_bylines-0-author + .select2")).to_contain_text("Ana Lee")
