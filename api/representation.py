@@ -6,10 +6,8 @@ function reads only what the named query shapes load (`ArticleQuerySet.for_api()
 `for_detail()`), so building a page of them costs no query.
 """
 
-import functools
 from datetime import UTC
 
-from django.conf import settings
 from django.urls import reverse
 
 from articles import images
@@ -24,16 +22,9 @@ def moment(value):
     return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
-@functools.lru_cache(maxsize=8192)
-def _path(urlconf, name, argument, slug):
-    return reverse(name, urlconf=urlconf, kwargs={argument: slug})
-
-
 def page_url(name, slug, argument="slug"):
-    """The absolute address of a section, tag, author or source page. Remembered per slug
-    (and URL configuration): a page of stories names the same few hundred again and again,
-    and `reverse()` was most of the cost of naming them."""
-    return absolute(_path(settings.ROOT_URLCONF, name, argument, slug))
+    """The absolute address of a section, tag, author or source page."""
+    return absolute(reverse(name, kwargs={argument: slug}))
 
 
 def section_data(section):

@@ -125,12 +125,7 @@ def event_body(delivery, row, article):
         data = payload.gone_payload(article, status=event.removeprefix("article."))
         moment = row.payload.get("expires_at") or row.created_at
     else:
-        live = (
-            Article.objects.published()
-            .select_related("section", "lead_image")
-            .filter(pk=article.pk)
-            .first()
-        )
+        live = Article.objects.published().for_detail().filter(pk=article.pk).first()
         if live is None:
             return None
         data = payload.article_payload(live)

@@ -9,7 +9,7 @@ from articles.migrations._statement_timeout import without_statement_timeout
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('articles', '0017_sideeffect_lease_worker_heartbeat'),
+        ('articles', '0019_autosave'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
