@@ -11,7 +11,7 @@ and forwards the keys to the CDN's purge backend (Varnish, nginx). Its callers:
   moments no save marks, so that a CDN hears of them too; it retries a CDN that failed;
 * search, when a rebuilt index changes what a word finds (the `search` key);
 * `purges_held()`, around a bulk write (an import): its saves purge nothing one by one, and
-  the whole site is purged once its batch commits.
+  the whole site is purged once its batch commits;
 * a front-page layout saved to take effect at once (`home`); one saved for later needs none.
 
 How invalidation stays exact:
