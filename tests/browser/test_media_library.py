@@ -121,6 +121,8 @@ def test_library_dialog_keeps_the_keyboard_inside_and_closes_with_escape(new_pag
     dialog.locator(".nr-media-item").first.focus()
     page.keyboard.press("Enter")
     expect(dialog.get_by_role("heading", name="Selected picture")).to_be_focused()
+    unexpected = audit_admin_page(page, "admin-media-library-picked")
+    assert not unexpected, describe_violations(unexpected)
     shoot(page, "media-library", "picked")
 
     page.keyboard.press("Escape")

@@ -25,6 +25,8 @@
     } catch {
       return { ok: false, problem: "offline" };
     }
+    // An ended session is sent to the login page: that page is not an answer to show.
+    if (response.redirected) return { ok: false, status: 401 };
     const type = response.headers.get("Content-Type") || "";
     const body = type.includes("json") ? await response.json() : await response.text();
     return { ok: response.ok, status: response.status, body };
@@ -33,6 +35,7 @@
   const problemText = (dialog, result) => {
     const words = dialog.dataset;
     if (result.problem === "offline") return words.offline;
+    if (result.status === 401) return words.loggedOut;
     if (result.status === 403) return words.forbidden;
     if (result.status === 413) return words.tooLarge;
     return words.failed;
