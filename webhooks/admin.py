@@ -4,6 +4,7 @@ test event and resume a paused endpoint."""
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
+from django.http import HttpResponseRedirect
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
@@ -29,6 +30,8 @@ class EndpointForm(forms.ModelForm):
     class Meta:
         model = Endpoint
         fields = ["url", "description", "events", "owner", "active"]
+        # A plain address box: the admin's URL widget adds "Currently: <link> Change:".
+        widgets = {"url": forms.URLInput(attrs={"placeholder": "https://", "size": 60})}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -69,6 +72,11 @@ class EndpointAdmin(admin.ModelAdmin):
 
     def get_changeform_initial_data(self, request):
         return {"owner": request.user.pk, **super().get_changeform_initial_data(request)}
+
+    def response_post_save_add(self, request, obj):
+        # The secret is on the endpoint's page: show it at once, to be copied to the receiver.
+        messages.info(request, _("Copy the signing secret below to the receiver."))
+        return HttpResponseRedirect(reverse("admin:webhooks_endpoint_change", args=[obj.pk]))
 
     def save_model(self, request, obj, form, change):
         if obj.active and obj.paused_at:

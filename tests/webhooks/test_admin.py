@@ -53,12 +53,15 @@ def test_an_editor_registers_an_endpoint_and_sees_its_secret_to_copy(client, edi
             "active": "on",
         },
     )
-    assert response.status_code == 302
     endpoint = Endpoint.objects.get()
     assert endpoint.events == ["article.published", "article.withdrawn"]
     assert endpoint.secret.startswith("whsec_")
-    page = client.get(reverse("admin:webhooks_endpoint_change", args=[endpoint.pk]))
+    # Saved, the editor lands on the endpoint's page, where the secret is to be copied.
+    assert response.status_code == 302
+    assert response["Location"] == reverse("admin:webhooks_endpoint_change", args=[endpoint.pk])
+    page = client.get(response["Location"])
     assert endpoint.secret in page.content.decode()
+    assert "Currently:" not in page.content.decode()
 
 
 def test_a_loopback_url_is_a_form_error_in_the_admin(client):
