@@ -13,7 +13,7 @@ from taggit.forms import TagWidget
 
 from . import images
 from .models import Article, Image
-from .sanitize import BODY_EDITOR_CONFIG, sanitize_body
+from .sanitize import BODY_EDITOR_CONFIG, outside_pictures, sanitize_body
 from .slugs import unique_slug
 
 HEADLINE_MAX = Article._meta.get_field("headline").max_length
@@ -181,6 +181,24 @@ class ArticleForm(forms.ModelForm):
                 },
             )
         return headline
+
+    def clean_body(self):
+        # The sanitiser keeps only the image library's pictures; say so rather than drop one.
+        refused = outside_pictures(self.data.get(self.add_prefix("body"), ""))
+        if refused:
+            raise forms.ValidationError(
+                _(
+                    "Pictures in the body must come from the image library: upload this one "
+                    "under Images first, or remove it. Not from the library: %(sources)s"
+                ),
+                code="outside_picture",
+                params={
+                    "sources": ", ".join(
+                        src or _("(a picture without an address)") for src in refused
+                    )
+                },
+            )
+        return self.cleaned_data["body"]
 
     def clean(self):
         cleaned = super().clean()

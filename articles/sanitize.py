@@ -213,16 +213,38 @@ def _cleaner():
 
 def _library_pictures_only(element, attribute, value):
     """A picture's address must be one of the image library's files (under MEDIA_URL)."""
-    if element == "img" and attribute == "src":
-        media = settings.MEDIA_URL
-        rest = value.split("?", 1)[0].removeprefix(media)
-        if (
-            not value.startswith(media)
-            or rest.startswith("/")
-            or any(bad in rest for bad in ("..", "//", "\\"))
-        ):
-            return None
+    if element == "img" and attribute == "src" and not is_library_picture(value):
+        return None
     return value
+
+
+def is_library_picture(src):
+    media = settings.MEDIA_URL
+    rest = src.split("?", 1)[0].removeprefix(media)
+    return (
+        src.startswith(media)
+        and not rest.startswith("/")
+        and not any(bad in rest for bad in ("..", "//", "\\"))
+    )
+
+
+class _PictureFinder(HTMLParser):
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.sources = []
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "img":
+            self.sources.append(dict(attrs).get("src") or "")
+
+
+def outside_pictures(html):
+    """The addresses of pictures in ``html`` that `sanitize_body` would drop (not files of the
+    image library), so that a form can refuse them by name instead of losing them unseen."""
+    finder = _PictureFinder()
+    finder.feed(html or "")
+    finder.close()
+    return [src for src in finder.sources if not is_library_picture(src)]
 
 
 def sanitize_body(html):

@@ -346,3 +346,31 @@ def test_a_section_cannot_take_the_address_of_a_site_route(client, slug):
     assert response.status_code == 200
     assert "is already an address of the site" in response.text
     assert not Section.objects.filter(slug=slug).exists()
+
+
+def test_a_body_picture_from_outside_the_library_is_refused_by_name_and_nothing_is_saved(
+    client, journalist
+):
+    client.force_login(journalist)
+    body = (
+        "<p>The office opens in May.</p>"
+        '<figure><img src="https://elsewhere.example/tokyo.jpg" alt="Tokyo">'
+        "<figcaption>The new office in Tokyo.</figcaption></figure>"
+    )
+    response = client.post(reverse(ADD_URL), new_article_data(client, body=body))
+    assert response.status_code == 200
+    (error,) = response.context["adminform"].form.errors["body"]
+    assert "must come from the image library" in error
+    assert "https://elsewhere.example/tokyo.jpg" in error
+    assert not Article.objects.exists()
+
+
+def test_a_body_picture_from_the_library_is_kept_with_its_caption(client, journalist, settings):
+    client.force_login(journalist)
+    src = f"{settings.MEDIA_URL}images/tokyo.jpg"
+    body = f'<figure><img src="{src}" alt="Tokyo"><figcaption>The new office.</figcaption></figure>'
+    response = client.post(reverse(ADD_URL), new_article_data(client, body=body))
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    saved = Article.objects.get().body
+    assert src in saved
+    assert "The new office." in saved
