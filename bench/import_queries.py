@@ -1,7 +1,8 @@
 """`make bench-import-queries`: count the queries a WordPress import makes per post.
 
 Writes a synthetic export (`bench/wxr.py --posts BENCH_IMPORT_POSTS --seed 7`, default 300
-posts, 60 authors, 200 tags, no picture files), imports it into a fresh database and counts
+posts, 60 authors, 200 tags, a picture on every tenth post with its file in the uploads),
+imports it into a fresh database and counts
 every statement the import sends, by kind (savepoints, reads, inserts, updates, deletes).
 Pictures, authors, sections and tags made on first use are counted with the posts, as they
 are in a real first import.
@@ -58,12 +59,14 @@ def main():
     from wordpress.importer import Importer
 
     export = folder / "export.xml"
+    uploads = folder / "uploads"
     wxr.main(
         [str(export), "--posts", str(POSTS), "--authors", "60", "--tags", "200", "--seed", "7"]
+        + ["--uploads", str(uploads)]
     )
     call_command("migrate", "--noinput", verbosity=0)
     with CaptureQueriesContext(connection) as captured:
-        report = Importer(export).run()
+        report = Importer(export, uploads=uploads).run()
     kinds = Counter(q["sql"].split(None, 1)[0].upper() for q in captured.captured_queries)
     posts = report.posts["imported"]
     print(f"database: {connection.vendor}; export: {POSTS} posts; imported {posts}")

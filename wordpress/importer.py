@@ -263,30 +263,29 @@ class Importer:
                 self.report.skip("posts", _("post type “%(type)s”") % {"type": post_type}, count)
 
     def _checkpoint(self):
-        """Copies of everything a batch's posts may change outside the database."""
-        return copy.deepcopy(
-            {
-                name: getattr(self, name)
-                for name in (
-                    "report",
-                    "sections",
-                    "tags",
-                    "authors",
-                    "author_ids",
-                    "pictures",
-                    "used_categories",
-                    "used_tags",
-                    "addresses_tried",
-                    "addresses_kept",
-                )
-            }
-        )
+        """Copies of everything a batch's posts may change outside the database. The caches
+        only gain entries, so shallow copies of them do; the report is copied whole."""
+        kept = {
+            name: copy.copy(getattr(self, name))
+            for name in (
+                "sections",
+                "tags",
+                "authors",
+                "author_ids",
+                "pictures",
+                "used_categories",
+                "used_tags",
+                "addresses_tried",
+                "addresses_kept",
+            )
+        }
+        return kept | {"report": copy.deepcopy(self.report)}
 
     def _back_to(self, checkpoint):
         """The batch was rolled back: forget what it made, its pictures' files included (their
         rows are gone; the second pass brings them in again)."""
         for name in self.new_image_files:
-            Image.file.field.storage.delete(name)
+            Image._meta.get_field("file").storage.delete(name)
         self.new_image_files = []
         for name, value in checkpoint.items():
             setattr(self, name, value)

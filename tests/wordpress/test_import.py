@@ -164,7 +164,10 @@ def test_a_post_failing_in_the_database_leaves_nothing_half_saved(db, monkeypatc
     assert Article.objects.count() == 6
 
 
-def test_a_batch_whose_shared_write_fails_for_one_post_imports_the_others_whole(db, monkeypatch):
+def test_a_batch_whose_shared_write_fails_for_one_post_imports_the_others_whole(
+    db, monkeypatch, settings, tmp_path
+):
+    settings.MEDIA_ROOT = media = tmp_path / "media"
     # The revisions are written after the batch's events, bylines and tags: all of the failed
     # post's rows must go, and every other post must keep all of its own.
     real = Revision.objects.bulk_create
@@ -192,6 +195,10 @@ def test_a_batch_whose_shared_write_fails_for_one_post_imports_the_others_whole(
         assert story.bylines.exists()
         assert WordPressPost.objects.filter(article=story).exists()
         assert OldAddress.objects.filter(article=story).exists()
+    # The pictures the rolled-back pass brought in were brought in again, their files once.
+    assert Image.objects.count() == 2
+    files = sorted(str(path.relative_to(media)) for path in media.rglob("*") if path.is_file())
+    assert files == sorted(image.file.name for image in Image.objects.all())
 
 
 def test_imported_revisions_hold_the_snapshot_the_editors_save_would(imported, export_copy):
