@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 PORT ?= 8000
 HOST ?= 127.0.0.1
 
-.PHONY: run serve install install-dev test lint format bench bench-api bench-import faults bench-ingest check-python clean cluster cluster-test bench-cluster bench-webhooks bench-autosave bench-media
+.PHONY: run serve install install-dev test lint format bench bench-api bench-import bench-import-queries faults bench-ingest check-python clean cluster cluster-test bench-cluster bench-webhooks bench-autosave bench-media
 
 check-python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 12) else "Newsroom needs Python 3.12 or newer; found " + sys.version.split()[0] + ". Set PYTHON=python3.12.")'
@@ -97,6 +97,11 @@ bench-api: install
 # BENCH_IMPORT_BIG=1 adds a 1 GB export for the memory ceiling. See bench/README.md.
 bench-import: install
 	$(PY) bench/import_wordpress.py
+
+# Queries a WordPress import makes per post (BENCH_IMPORT_POSTS, default 300; a fresh SQLite
+# file, or BENCH_IMPORT_QUERIES_DATABASE_URL).
+bench-import-queries: install
+	$(PY) bench/import_queries.py
 
 # The wire desk's numbers: 10,000 ninjs files, the desk at 100,000 items, polling 50 sources.
 # BENCH_INGEST_DATABASE_URL picks the database (default: a fresh SQLite file).

@@ -3,7 +3,7 @@
 The workflow (`articles.workflow`) moves stories by people's actions and checks their rights;
 an import has no person and must reproduce states the archive already had (published years
 ago, scheduled, in review). `imported_state` is the one place that sets them, and
-`record_import_event` records each import as an `ArticleEvent` with the action "import", so the
+`import_event` makes each import's `ArticleEvent` with the action "import", so the
 story's history says where it came from.
 """
 
@@ -53,9 +53,10 @@ def imported_state(article, *, status, publish_at):
     return before
 
 
-def record_import_event(article, *, from_status, note):
-    """The history line saying the story came from (or was updated from) WordPress."""
-    return ArticleEvent.objects.create(
+def import_event(article, *, from_status, note):
+    """The history line saying the story came from (or was updated from) WordPress, unsaved:
+    the import writes a batch's lines together."""
+    return ArticleEvent(
         article=article,
         action=IMPORT,
         from_status=from_status,

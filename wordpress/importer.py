@@ -27,9 +27,11 @@ posts, updates changed ones and never duplicates; a story changed in Newsroom si
 imported is left alone.
 """
 
+import copy
 import hashlib
 import itertools
 from collections import Counter
+from dataclasses import dataclass, field
 from datetime import UTC
 from datetime import timezone as dt_timezone
 from html import unescape
@@ -50,13 +52,13 @@ from django.utils.translation import gettext_lazy
 from taggit.models import Tag, TaggedItem
 
 from articles import caching, images, revisions
-from articles.models import RESERVED_SECTION_SLUGS, Article, Byline, Image, Section
+from articles.models import RESERVED_SECTION_SLUGS, Article, ArticleEvent, Byline, Image, Section
 from articles.search import vectors_rebuilt_together
 from articles.slugs import unique_slug
 from authors.models import Author
 
 from . import addresses, content, wxr
-from .history import imported_state, record_import_event
+from .history import import_event, imported_state
 from .models import (
     OldAddress,
     WordPressAttachment,
@@ -96,6 +98,23 @@ LIMITS = {
 
 class PostFailed(Exception):
     """This post cannot be imported; the message says why, for the report."""
+
+
+@dataclass
+class Tail:
+    """What a post still needs once its article is saved: its event, bylines, tags, revision,
+    `WordPressPost` row and old addresses. A batch's tails are written together."""
+
+    post: object
+    article: Article
+    known: dict | None
+    before: str | None  # the status before the import changed it, None when unchanged
+    note: str
+    authors: list
+    tags: list
+    fingerprint: str
+    complete: bool
+    paths: set = field(default_factory=set)
 
 
 def _too_long(what, value, limit):
@@ -203,15 +222,28 @@ class Importer:
         self.addresses_before = OldAddress.objects.filter(site=self.site).count()
         self.addresses_tried = 0  # offered for new stories, some perhaps held by another site
         self.addresses_kept = 0  # added by `_keep_addresses`, known to be new
+        self.new_image_files = []  # files of pictures brought in by the batch being written
         done = 0
-        # Posts are written BATCH at a time in one transaction, each post in a savepoint of its
-        # own: a post that fails is rolled back alone, and the batch saves a commit per post.
-        # Each batch's search vectors are rebuilt together at its end (bylines and tags are
-        # written after each story), and the site is purged once when it commits.
+        # Posts are written BATCH at a time in one transaction, each post's article in a
+        # savepoint of its own: a post that fails is rolled back alone, and the batch saves a
+        # commit per post. The rest of each post (its tail) is written for the whole batch at
+        # once; when that write fails, the batch is rolled back and written again a post at a
+        # time, tail included, so only the post at fault is lost. Each batch's search vectors
+        # are rebuilt together at its end, and the site is purged once when it commits.
         for batch in itertools.batched(wxr.posts(self.source), BATCH):
-            with caching.purges_held(), transaction.atomic(), vectors_rebuilt_together():
-                for post in batch:
-                    self._post(post)
+            checkpoint = self._checkpoint()
+            try:
+                with caching.purges_held(), transaction.atomic(), vectors_rebuilt_together():
+                    tails = []
+                    for post in batch:
+                        self._post(post, tails)
+                    self._write_tails(tails)
+            except (DatabaseError, ValueError):
+                self._back_to(checkpoint)
+                with caching.purges_held(), transaction.atomic(), vectors_rebuilt_together():
+                    for post in batch:
+                        self._post(post)
+            self.new_image_files = []
             for post in batch:
                 if post.post_type == "post":
                     done += 1
@@ -230,8 +262,38 @@ class Importer:
             if post_type not in NOT_POSTS and post_type != "post":
                 self.report.skip("posts", _("post type “%(type)s”") % {"type": post_type}, count)
 
+    def _checkpoint(self):
+        """Copies of everything a batch's posts may change outside the database. The caches
+        only gain entries, so shallow copies of them do; the report is copied whole."""
+        kept = {
+            name: copy.copy(getattr(self, name))
+            for name in (
+                "sections",
+                "tags",
+                "authors",
+                "author_ids",
+                "pictures",
+                "used_categories",
+                "used_tags",
+                "addresses_tried",
+                "addresses_kept",
+            )
+        }
+        return kept | {"report": copy.deepcopy(self.report)}
+
+    def _back_to(self, checkpoint):
+        """The batch was rolled back: forget what it made, its pictures' files included (their
+        rows are gone; the second pass brings them in again)."""
+        for name in self.new_image_files:
+            Image._meta.get_field("file").storage.delete(name)
+        self.new_image_files = []
+        for name, value in checkpoint.items():
+            setattr(self, name, value)
+
     # One post ---------------------------------------------------------------------------------
-    def _post(self, post):
+    def _post(self, post, tails=None):
+        """Import ``post``. Its tail is added to ``tails`` to be written with the batch's, or
+        without ``tails`` written here, in the post's own transaction."""
         if post.post_type != "post":
             return
         self.report.comments += post.comments
@@ -267,7 +329,7 @@ class Importer:
                     self.report.skip("posts", _("changed in Newsroom since it was imported"))
                     return
             remembered = self._remembered()
-            self._write(post, fingerprint, known)
+            self._write(post, fingerprint, known, tails)
         except (PostFailed, ValidationError, DatabaseError, ValueError) as exc:
             # What the failed post's transaction created is gone: forget it here too.
             self._forget_since(remembered)
@@ -297,7 +359,7 @@ class Importer:
             self.report.tags,
         ) = remembered
 
-    def _write(self, post, fingerprint, known):
+    def _write(self, post, fingerprint, known, tails):
         headline = strip_tags(unescape(post.title)).strip() or _(
             "Untitled (WordPress post %(id)s)"
         ) % {"id": post.post_id}
@@ -385,48 +447,22 @@ class Importer:
                 article.slug = unique_slug(Article, self._slug(post) or headline)
             before = imported_state(article, status=status, publish_at=moment or timezone.now())
             article.save()
-            if known is None or before is not None:
-                record_import_event(
-                    article,
-                    from_status=Status.DRAFT if known is None else before,
-                    note=note if known is None else _("Updated from WordPress.") + " " + note,
-                )
-            if known is not None:
-                Byline.objects.filter(article=article).delete()
-                TaggedItem.objects.filter(
-                    content_type=self.article_type, object_id=article.pk
-                ).delete()
-            Byline.objects.bulk_create(
-                Byline(article=article, author=author, role=Byline.Role.WRITTEN_BY, position=i)
-                for i, author in enumerate(authors)
+            tail = Tail(
+                post=post,
+                article=article,
+                known=known,
+                before=before,
+                note=note,
+                authors=authors,
+                tags=tags,
+                fingerprint=fingerprint,
+                complete=complete,
+                paths=self._post_paths(post),
             )
-            # Tagged directly rather than through `article.tags.set()`, which looks each tag up
-            # on its own; the search vector (rebuilt with the batch) and the cache purge (after
-            # commit) read the same rows.
-            TaggedItem.objects.bulk_create(
-                TaggedItem(content_type=self.article_type, object_id=article.pk, tag=tag)
-                for tag in tags
-            )
-            # The same revision the editor's save stores, taken once bylines and tags are in.
-            revisions.store(
-                article,
-                by=None,
-                note=_("Imported from WordPress") if known is None else _("Updated from WordPress"),
-            )
-            if known is None:
-                WordPressPost.objects.create(
-                    site=self.site,
-                    post_id=post.post_id,
-                    article=article,
-                    fingerprint=fingerprint,
-                    article_version=article.version,
-                    complete=complete,
-                )
+            if tails is None:
+                self._write_tails([tail])
             else:
-                WordPressPost.objects.filter(site=self.site, post_id=post.post_id).update(
-                    fingerprint=fingerprint, article_version=article.version, complete=complete
-                )
-            self._post_addresses(post, article, new=known is None)
+                tails.append(tail)
         if section_slug:
             self.used_categories[section_slug] = "section"
         for slug, _name in categories:
@@ -436,6 +472,75 @@ class Importer:
             if domain == "post_tag":
                 self.used_tags.add(slug)
         self.report.posts["imported" if known is None else "updated"] += 1
+
+    def _write_tails(self, tails):
+        """Write the posts' tails, each kind of row in one statement for all of them."""
+        if not tails:
+            return
+        new = [t for t in tails if t.known is None]
+        updated = [t for t in tails if t.known is not None]
+        ArticleEvent.objects.bulk_create(
+            import_event(
+                t.article,
+                from_status=Status.DRAFT if t.known is None else t.before,
+                note=t.note if t.known is None else _("Updated from WordPress.") + " " + t.note,
+            )
+            for t in tails
+            if t.known is None or t.before is not None
+        )
+        if updated:
+            Byline.objects.filter(article__in=[t.article.pk for t in updated]).delete()
+            TaggedItem.objects.filter(
+                content_type=self.article_type, object_id__in=[t.article.pk for t in updated]
+            ).delete()
+        Byline.objects.bulk_create(
+            Byline(article=t.article, author=author, role=Byline.Role.WRITTEN_BY, position=i)
+            for t in tails
+            for i, author in enumerate(t.authors)
+        )
+        # Tagged directly rather than through `article.tags.set()`, which looks each tag up on
+        # its own; the search vector (rebuilt with the batch) and the cache purge (after
+        # commit) read the same rows.
+        TaggedItem.objects.bulk_create(
+            TaggedItem(content_type=self.article_type, object_id=t.article.pk, tag=tag)
+            for t in tails
+            for tag in t.tags
+        )
+        # The same revisions the editor's save stores, taken once bylines and tags are in.
+        revisions.store_many([t.article for t in new], by=None, note=_("Imported from WordPress"))
+        revisions.store_many(
+            [t.article for t in updated], by=None, note=_("Updated from WordPress")
+        )
+        WordPressPost.objects.bulk_create(
+            WordPressPost(
+                site=self.site,
+                post_id=t.post.post_id,
+                article=t.article,
+                fingerprint=t.fingerprint,
+                article_version=t.article.version,
+                complete=t.complete,
+            )
+            for t in new
+        )
+        for t in updated:
+            WordPressPost.objects.filter(site=self.site, post_id=t.post.post_id).update(
+                fingerprint=t.fingerprint, article_version=t.article.version, complete=t.complete
+            )
+        # A new story's addresses are new too, unless another site's import holds them: those
+        # stay as they were (counted at the end of the run).
+        OldAddress.objects.bulk_create(
+            (
+                OldAddress(site=self.site, path=path, article=t.article)
+                for t in new
+                for path in t.paths
+            ),
+            ignore_conflicts=True,
+        )
+        self.addresses_tried += sum(len(t.paths) for t in new)
+        if updated:
+            self._keep_addresses(
+                {path: {"article": t.article} for t in updated for path in t.paths}
+            )
 
     # Fields ----------------------------------------------------------------------------------
     def _moment(self, post):
@@ -664,6 +769,7 @@ class Importer:
         with transaction.atomic():
             image = Image(alt_text=alt, caption=caption)
             image.file.save(prepared.name, prepared, save=False)
+            self.new_image_files.append(image.file.name)
             image.save()
             WordPressAttachment.objects.update_or_create(
                 site=self.site, attachment_id=attachment_id, defaults={"image": image}
@@ -698,20 +804,12 @@ class Importer:
         return None
 
     # Old addresses -----------------------------------------------------------------------------
-    def _post_addresses(self, post, article, *, new):
+    def _post_paths(self, post):
+        """The post's old addresses: ``?p=ID`` and its permalink."""
         paths = {addresses.normalise(self.base_path + "/", "p", str(post.post_id))}
         if found := addresses.from_url(post.link):
             paths.add(found)
-        if new:
-            # A new story's addresses are new too, unless another site's import holds them:
-            # those stay as they were (counted at the end of the run).
-            OldAddress.objects.bulk_create(
-                (OldAddress(site=self.site, path=path, article=article) for path in paths),
-                ignore_conflicts=True,
-            )
-            self.addresses_tried += len(paths)
-        else:
-            self._keep_addresses(dict.fromkeys(paths, {"article": article}))
+        return paths
 
     def _term_addresses(self):
         wanted = {}  # path -> target, for every term the imported posts used

@@ -34,6 +34,35 @@ def test_a_revision_holds_the_content_bylines_tags_and_sources(editor):
     assert revisions.store(article, by=editor).number == 2
 
 
+def test_storing_many_writes_the_revisions_storing_each_would_in_a_fixed_number_of_queries(
+    editor,
+):
+    writers = [make_author("David Wyatt"), make_author("Anna Berg")]
+    first = make_article(
+        headline="NATO to open an office",
+        authors=writers,
+        sources=[make_source("korrespondent"), make_source("wire")],
+        tags=["NATO", "europe", "Brussels"],
+    )
+    second = make_article(headline="Ferry strike ends", authors=writers[1:], tags=["ferry"])
+    third = make_article(headline="Harbour fees rise")
+    revisions.store(second, by=editor)
+    stories = [Article.objects.get(pk=story.pk) for story in (first, second, third)]
+    # Numbers, bylines, tags, sources (and their sections), then one write, in a savepoint.
+    with CaptureQueriesContext(connection) as captured:
+        stored = revisions.store_many(stories, by=editor, note="Imported")
+    assert len(captured) <= 9
+    assert [revision.number for revision in stored] == [1, 2, 1]
+    for story, revision in zip(stories, stored, strict=True):
+        fresh = Article.objects.get(pk=story.pk)
+        assert revision.data == revisions.snapshot(fresh)
+        assert (revision.status, revision.created_by, revision.note) == (
+            fresh.status,
+            editor,
+            "Imported",
+        )
+
+
 def test_the_diff_marks_changed_words_and_escapes_markup(editor):
     article = make_article(
         headline="NATO to open office in Tokio",
