@@ -84,20 +84,41 @@ with sync_playwright() as p:
     pick("journalist", j, "id_section", "Busi", "Business")
     click("journalist", "tags", j.get_by_label("Tags:", exact=True))
     j.keyboard.type("Ports, Strikes")
-    # lead image through the admin's "+" pop-up (the only way on both)
-    with j.expect_popup() as info:
-        click("journalist", "+ lead image", j.locator("#add_id_lead_image"))
-    pop = info.value
-    clicks["journalist"].append("choose file (file dialog)")
-    pop.get_by_label("Picture:", exact=True).set_input_files(
-        {"name": "pilots.jpg", "mimeType": "image/jpeg", "buffer": jpeg()}
-    )
-    click("journalist", "alt text", pop.get_by_label("Alt text:", exact=True))
-    pop.keyboard.type("Pilot boats moored in the harbour")
-    click("journalist", "credit", pop.get_by_label("Credit:", exact=True))
-    pop.keyboard.type("Photo: Demo Ledger")
-    click("journalist", "save picture", pop.get_by_role("button", name="Save", exact=True))
-    expect(j.locator("#id_lead_image + .select2")).to_contain_text("Pilot boats")
+    library = j.get_by_role("button", name="Choose a lead image")
+    if library.count():
+        # The media library: a dialog in the page.
+        click("journalist", "Choose a lead image", library)
+        dialog = j.get_by_role("dialog", name="Media library")
+        clicks["journalist"].append("choose file (file dialog)")
+        dialog.get_by_label("Drop a picture here").set_input_files(
+            {"name": "pilots.jpg", "mimeType": "image/jpeg", "buffer": jpeg()}
+        )
+        alt = dialog.get_by_role("textbox", name="Alt text")
+        if not alt.evaluate("e => e === document.activeElement"):
+            click("journalist", "alt text", alt)
+        j.keyboard.type("Pilot boats moored in the harbour")
+        click("journalist", "credit", dialog.get_by_role("textbox", name="Credit"))
+        j.keyboard.type("Photo: Demo Ledger")
+        click("journalist", "Upload", dialog.get_by_role("button", name="Upload", exact=True))
+        click(
+            "journalist", "Use this picture", dialog.get_by_role("button", name="Use this picture")
+        )
+        expect(j.locator(".nr-media-chosen")).to_contain_text("Photo: Demo Ledger")
+    else:
+        # lead image through the admin's "+" pop-up (the only way before the library)
+        with j.expect_popup() as info:
+            click("journalist", "+ lead image", j.locator("#add_id_lead_image"))
+        pop = info.value
+        clicks["journalist"].append("choose file (file dialog)")
+        pop.get_by_label("Picture:", exact=True).set_input_files(
+            {"name": "pilots.jpg", "mimeType": "image/jpeg", "buffer": jpeg()}
+        )
+        click("journalist", "alt text", pop.get_by_label("Alt text:", exact=True))
+        pop.keyboard.type("Pilot boats moored in the harbour")
+        click("journalist", "credit", pop.get_by_label("Credit:", exact=True))
+        pop.keyboard.type("Photo: Demo Ledger")
+        click("journalist", "save picture", pop.get_by_role("button", name="Save", exact=True))
+        expect(j.locator("#id_lead_image + .select2")).to_contain_text("Pilot boats")
     # submit for review
     first_step = j.locator("#nr-workflow button[data-action=submit]")
     if first_step.count():

@@ -231,7 +231,11 @@
         name.textContent = file ? file.name : "";
         drop.classList.toggle("nr-media-has-file", Boolean(file));
       };
-      fileInput.addEventListener("change", showFile);
+      fileInput.addEventListener("change", () => {
+        showFile();
+        // The picture chosen, its alt text is the one thing still required: go there.
+        if (fileInput.files.length) upload.querySelector("[name$=-alt_text]").focus();
+      });
       for (const type of ["dragenter", "dragover"]) {
         drop.addEventListener(type, (event) => {
           event.preventDefault();
