@@ -1,9 +1,8 @@
 import pytest
 
 from api.models import READ_DRAFTS, READ_PUBLISHED, ApiToken
-from articles.models import Correction, RelatedArticle
-from tests.articles.public_helpers import HIDDEN, hidden_articles
-from tests.factories import make_article, make_author, make_section, make_source
+from tests.articles.public_helpers import HIDDEN, visibility_newsroom
+from tests.factories import make_article, make_author, make_source
 
 
 @pytest.fixture
@@ -24,24 +23,8 @@ def bearer(secret):
 def newsroom(db):
     """One live story, one in each hidden state sharing everything with it, and one draft
     with a tag, author and source of its own (known from no live story)."""
-    section = make_section("World", slug="world")
-    author = make_author("Ana Lee")
-    source = make_source("Nikkei Asia")
-    live = make_article(
-        headline="Zanzibar ferry timetable changes",
-        section=section,
-        tags=["Zanzibar"],
-        authors=[author],
-        sources=[source],
-    )
-    other_live = make_article(
-        headline="Zanzibar spice harvest begins", section=section, tags=["Zanzibar"]
-    )
-    RelatedArticle.objects.create(article=live, related=other_live, position=5)
-    Correction.objects.create(article=live, text="An earlier version misdated the timetable.")
-    hidden = hidden_articles(
-        section=section, tags=["Zanzibar"], authors=[author], sources=[source], related_to=live
-    )
+    newsroom = visibility_newsroom()
+    section = newsroom["section"]
     own = make_article(
         headline=f"{HIDDEN} draft with its own names",
         status="draft",
@@ -50,12 +33,4 @@ def newsroom(db):
         authors=[make_author(f"{HIDDEN} Author")],
         sources=[make_source(f"{HIDDEN} Source")],
     )
-    return {
-        "live": live,
-        "other_live": other_live,
-        "section": section,
-        "author": author,
-        "source": source,
-        "hidden": hidden,
-        "own": own,
-    }
+    return {**newsroom, "own": own}

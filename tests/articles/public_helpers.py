@@ -9,7 +9,7 @@ from django.core.files.base import ContentFile
 from django.utils import timezone
 
 from articles.models import Article, Correction, Image, RelatedArticle
-from tests.factories import make_article
+from tests.factories import make_article, make_author, make_section, make_source
 
 HIDDEN = "Zanzibarhidden"
 
@@ -79,3 +79,34 @@ JSON_LD = re.compile(r'<script type="application/ld\+json">(.*?)</script>', re.D
 def json_ld(html):
     """Every JSON-LD block of a page, parsed."""
     return [json.loads(block) for block in JSON_LD.findall(html)]
+
+
+def visibility_newsroom():
+    """One live story with a related live story and a correction, and one story in each
+    hidden state sharing its section, tag, author and source (`hidden_articles`)."""
+    section = make_section("World", slug="world")
+    author = make_author("Ana Lee")
+    source = make_source("Nikkei Asia")
+    live = make_article(
+        headline="Zanzibar ferry timetable changes",
+        section=section,
+        tags=["Zanzibar"],
+        authors=[author],
+        sources=[source],
+    )
+    other_live = make_article(
+        headline="Zanzibar spice harvest begins", section=section, tags=["Zanzibar"]
+    )
+    RelatedArticle.objects.create(article=live, related=other_live, position=5)
+    Correction.objects.create(article=live, text="An earlier version misdated the timetable.")
+    hidden = hidden_articles(
+        section=section, tags=["Zanzibar"], authors=[author], sources=[source], related_to=live
+    )
+    return {
+        "live": live,
+        "other_live": other_live,
+        "section": section,
+        "author": author,
+        "source": source,
+        "hidden": hidden,
+    }

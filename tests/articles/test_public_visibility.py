@@ -3,33 +3,12 @@
 import pytest
 from django.urls import reverse
 
-from articles.models import Correction, RelatedArticle
-from tests.factories import make_article, make_author, make_section, make_source
-
-from .public_helpers import HIDDEN, hidden_articles, json_ld
+from .public_helpers import HIDDEN, json_ld, visibility_newsroom
 
 
 @pytest.fixture
 def newsroom(db):
-    section = make_section("World", slug="world")
-    author = make_author("Ana Lee")
-    source = make_source("Nikkei Asia")
-    live = make_article(
-        headline="Zanzibar ferry timetable changes",
-        section=section,
-        tags=["Zanzibar"],
-        authors=[author],
-        sources=[source],
-    )
-    other_live = make_article(
-        headline="Zanzibar spice harvest begins", section=section, tags=["Zanzibar"]
-    )
-    RelatedArticle.objects.create(article=live, related=other_live, position=5)
-    Correction.objects.create(article=live, text="An earlier version misdated the timetable.")
-    hidden = hidden_articles(
-        section=section, tags=["Zanzibar"], authors=[author], sources=[source], related_to=live
-    )
-    return {"live": live, "section": section, "author": author, "source": source, "hidden": hidden}
+    return visibility_newsroom()
 
 
 def public_urls(newsroom):
