@@ -36,6 +36,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from api.representation import article_detail
 from articles import tasks
 from articles.models import Article
 
@@ -128,7 +129,7 @@ def event_body(delivery, row, article):
         live = Article.objects.published().for_detail().filter(pk=article.pk).first()
         if live is None:
             return None
-        data = payload.article_payload(live)
+        data = article_detail(live)
         moment = row.payload.get("go_live") or row.created_at
     return json.dumps(
         {"type": event, "timestamp": moment, "data": data},
