@@ -12,9 +12,12 @@ import json
 import os
 import re
 import tempfile
+import threading
+import time
 from pathlib import Path
 
 import pytest
+from django.core.signals import request_finished, request_started
 from django.db import DEFAULT_DB_ALIAS
 
 # Playwright's sync API runs an event loop in this thread; the ORM calls the tests make to
@@ -145,10 +148,48 @@ def site(live_server, transactional_db, settings):
     return live_server.url
 
 
+class ServerActivity:
+    """Requests the live server is answering, counted by Django's request signals.
+
+    Closing a page fires its `pagehide` handlers, whose beacons (autosave, presence goodbye)
+    reach the server after the test body has ended. The test's teardown empties every table
+    while such a request may still hold row locks, and PostgreSQL then breaks the deadlock by
+    failing the flush; so teardown waits until the server has been quiet for a moment.
+    """
+
+    QUIET = 0.3
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.in_flight = 0
+        self.last_change = time.monotonic()
+
+    def started(self, **kwargs):
+        with self.lock:
+            self.in_flight += 1
+            self.last_change = time.monotonic()
+
+    def finished(self, **kwargs):
+        with self.lock:
+            self.in_flight = max(0, self.in_flight - 1)
+            self.last_change = time.monotonic()
+
+    def wait_until_quiet(self, timeout=10):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with self.lock:
+                if not self.in_flight and time.monotonic() - self.last_change >= self.QUIET:
+                    return
+            time.sleep(0.05)
+
+
 @pytest.fixture
 def new_page(chromium, site):
     """Open a page in a fresh browser context: its own cookies, as a separate person."""
     contexts = []
+    activity = ServerActivity()
+    request_started.connect(activity.started)
+    request_finished.connect(activity.finished)
 
     def open_page(username=None, password=None):
         context = chromium.new_context(viewport=DESKTOP, base_url=site, locale="en-GB")
@@ -164,6 +205,9 @@ def new_page(chromium, site):
     yield open_page
     for context in contexts:
         context.close()
+    activity.wait_until_quiet()
+    request_started.disconnect(activity.started)
+    request_finished.disconnect(activity.finished)
     assert not page_errors, "JavaScript errors in the page:\n" + "\n".join(page_errors)
 
 
