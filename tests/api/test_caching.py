@@ -35,6 +35,7 @@ def warm(client, url):
 def every_url(story):
     return [
         "/api/v1/articles/",
+        "/api/v1/articles/?tag=port",
         f"/api/v1/articles/{story.pk}/",
         f"/api/v1/articles/{story.pk}/ninjs",
         "/api/v1/ninjs/",
