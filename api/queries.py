@@ -45,8 +45,13 @@ def live_stories(at, *, section=None, tag=None, author=None, source=None, since=
 
 
 def after_story(stories, publish_at, pk):
-    """The stories after (older than) the one at ``publish_at``, ``pk`` in newest-first order."""
-    return stories.filter(Q(publish_at__lt=publish_at) | Q(publish_at=publish_at, pk__lt=pk))
+    """The stories after (older than) the one at ``publish_at``, ``pk`` in newest-first order.
+
+    The bound on `publish_at` alone is what lets the database start its walk of the
+    `(status, publish_at)` index at the cursor; the OR alone is a filter on every newer row."""
+    return stories.filter(publish_at__lte=publish_at).filter(
+        Q(publish_at__lt=publish_at) | Q(pk__lt=pk)
+    )
 
 
 def one_story(pk, at, *, drafts=False):
