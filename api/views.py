@@ -14,6 +14,7 @@ from typing import Annotated
 from django.conf import settings
 from django.http import Http404
 from django.utils import timezone
+from django.utils.cache import set_response_etag
 from django.utils.http import http_date
 from ninja import NinjaAPI, Path, Query
 from ninja.errors import AuthenticationError, ValidationError
@@ -64,11 +65,19 @@ Stories as the public site shows them, newest first, as JSON and as IPTC ninjs 3
 
 
 class ContentApi(NinjaAPI):
+    def get(self, path, **options):
+        """A read route, answering HEAD as well as GET, as the public pages do: the same
+        status and headers, and no body (the server drops it)."""
+        return self.api_operation(["GET", "HEAD"], path, **options)
+
     def get_openapi_schema(self, **kwargs):
         """The generated document, saying that the token is optional: `{}` among the
-        security requirements means "or none" (OpenAPI 3.1, 4.8.10)."""
+        security requirements means "or none" (OpenAPI 3.1, 4.8.10). HEAD is left out: it
+        is GET without the body (RFC 9110, 9.3.2), and a second entry would repeat each
+        operation's id."""
         document = super().get_openapi_schema(**kwargs)
         for operations in document["paths"].values():
+            operations.pop("head", None)
             for operation in operations.values():
                 if operation.get("security"):
                     operation["security"] = [{}, *operation["security"]]
@@ -155,6 +164,9 @@ def allow_only(request, *names):
 
 def respond(request, data, *, keys=(), last_modified=None, private=False):
     response = api.create_response(request, data, status=200)
+    # Set here rather than by ConditionalGetMiddleware, which skips HEAD: a HEAD carries the
+    # ETag of its GET even when the page cache is off or unreachable.
+    set_response_etag(response)
     add_cache_keys(response, *keys)
     if last_modified is not None:
         response["Last-Modified"] = http_date(last_modified.timestamp())

@@ -82,6 +82,12 @@ def serve(tree, wall=False):
 
 def bench_pages(database_url=None):
     """The bench pages (`bench/pages.py`) of the configured database, or of this one."""
+    return bench_data(database_url)["pages"]
+
+
+def bench_data(database_url=None):
+    """What `bench/pages.py` prints for the configured database, or for this one: the pages,
+    and each one's queries and status."""
     env = {**os.environ, "DATABASE_URL": database_url} if database_url else None
     return json.loads(
         subprocess.run(
@@ -92,7 +98,7 @@ def bench_pages(database_url=None):
             check=True,
             env=env,
         ).stdout
-    )["pages"]
+    )
 
 
 def main(base, rounds):

@@ -10,6 +10,7 @@ import json
 import os
 import sys
 from pathlib import Path
+from urllib.parse import urlencode
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.settings")
@@ -24,6 +25,8 @@ from django.test import Client, override_settings  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 from taggit.models import Tag, TaggedItem  # noqa: E402
 
+from api import cursors  # noqa: E402
+from api.queries import NEWEST_FIRST  # noqa: E402
 from articles.models import Article, Byline  # noqa: E402
 from authors.models import Author  # noqa: E402
 
@@ -69,6 +72,10 @@ def pages():
     author = Author.objects.get(
         pk=busiest("author_id", Byline.objects.filter(article=article).values("author_id"))
     )
+    # The API's second page, and a page from the middle of the archive (what a client
+    # following `next` to the end reaches).
+    second_page = api_page_after(20)
+    archive_middle = api_page_after(Article.objects.published().count() // 2)
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("RESET statement_timeout")  # the pages themselves keep theirs
@@ -85,9 +92,20 @@ def pages():
         "news sitemap": "/news-sitemap.xml",
         "api articles": "/api/v1/articles/",
         "api articles (tag)": f"/api/v1/articles/?tag={tag.slug}",
+        "api articles (section)": f"/api/v1/articles/?section={section.slug}",
+        "api articles (page 2)": second_page,
+        "api articles (archive middle)": archive_middle,
         "api article": f"/api/v1/articles/{article.pk}/",
         "api ninjs": f"/api/v1/articles/{article.pk}/ninjs",
+        "api ninjs list": "/api/v1/ninjs/",
     }
+
+
+def api_page_after(n):
+    """The API's story list from the ``n``th newest live story on, as its `next` URL is."""
+    last = Article.objects.published().order_by(*NEWEST_FIRST)[n - 1]
+    cursor = cursors.make("stories", [last.publish_at.isoformat(), last.pk])
+    return f"/api/v1/articles/?{urlencode({'cursor': cursor})}"
 
 
 def article_tag_ids(article):

@@ -12,9 +12,12 @@ pages are its own, picked by the same rules (`bench/pages.py`).
     STATIC_ROOT=bench/results/static PAGE_CACHE=0 \\
     .venv/bin/python bench/scale.py \\
         postgres://postgres@127.0.0.1:5432/newsroom_bench_10000 \\
-        postgres://postgres@127.0.0.1:5432/newsroom_bench_1000000 [rounds] [page ...]
+        postgres://postgres@127.0.0.1:5432/newsroom_bench_1000000 [--api] [rounds] [page ...]
 
-Pages named after the rounds (say `search "search (common word)"`) are the only ones measured.
+Pages named after the rounds (say `search "search (common word)"`) are the only ones measured;
+`--api` measures the content API's answers alone (the pages named "api …"). Beside the times,
+each page's queries on each database (uncached, counted by `bench/pages.py`): a page whose
+count grows with the archive shows it here.
 """
 
 import json
@@ -25,7 +28,7 @@ import sys
 from itertools import chain
 from pathlib import Path
 
-from compare import alternating, bench_pages, stop
+from compare import alternating, bench_data, stop
 
 ROOT = Path(__file__).resolve().parent.parent
 COMPARE = ROOT / "bench" / "compare.py"
@@ -35,9 +38,19 @@ def p95(times):
     return statistics.quantiles(times, n=20)[-1]
 
 
-def main(small, large, rounds, only=()):
+def main(small, large, rounds, only=(), api=False):
+    # One client asking many times, here and in `bench/pages.py`: the API's budget per
+    # address is lifted, or its answers would be 429s.
+    os.environ["API_RATE_ANONYMOUS"] = "0"
     # Each database's own pages, picked by the same rules (`bench/pages.py`).
-    pages = {name: bench_pages(url) for name, url in (("small", small), ("large", large))}
+    data = {name: bench_data(url) for name, url in (("small", small), ("large", large))}
+    for name, found in data.items():
+        if failed := {page: code for page, code in found["status"].items() if code != 200}:
+            raise SystemExit(f"On the {name} database: {failed}")
+    pages = {name: found["pages"] for name, found in data.items()}
+    queries = {name: found["queries"] for name, found in data.items()}
+    if not only:
+        only = [page for page in pages["small"] if page.startswith("api ") or not api]
     workers = {
         name: subprocess.Popen(
             [sys.executable, str(COMPARE), "--serve", str(ROOT), "--wall"],
@@ -50,17 +63,29 @@ def main(small, large, rounds, only=()):
     }
 
     print(f"uncached ms per request, {rounds} alternating bursts per database")
-    print(f"{'page':22} {'p95 small':>10} {'p95 large':>10} {'large ÷ small':>14}")
-    for page in only or pages["small"]:
+    print(
+        f"{'page':30} {'p95 small':>10} {'p95 large':>10} {'large ÷ small':>14} "
+        f"{'queries small/large':>20}"
+    )
+    for page in only:
         paths = {name: pages[name][page] for name in workers}
         bursts = alternating(workers, paths, rounds, json.loads)
         small_p95, large_p95 = (p95(list(chain(*bursts[name]))) for name in ("small", "large"))
+        counted = "/".join(str(queries[name][page]["uncached"]) for name in ("small", "large"))
         print(
-            f"{page:22} {small_p95:10.2f} {large_p95:10.2f} {large_p95 / small_p95:14.2f}",
+            f"{page:30} {small_p95:10.2f} {large_p95:10.2f} {large_p95 / small_p95:14.2f} "
+            f"{counted:>20}",
             flush=True,
         )
     stop(workers)
 
 
 if __name__ == "__main__":
-    main(sys.argv[1], sys.argv[2], int(sys.argv[3]) if len(sys.argv) > 3 else 20, sys.argv[4:])
+    arguments = [a for a in sys.argv[1:] if a != "--api"]
+    main(
+        arguments[0],
+        arguments[1],
+        int(arguments[2]) if len(arguments) > 2 else 20,
+        arguments[3:],
+        api="--api" in sys.argv,
+    )

@@ -2,6 +2,9 @@ from django.db import DatabaseError
 
 from . import addresses
 
+# The content API's parameters (its `?tag=` filter) are its own, never WordPress's.
+NOT_WORDPRESS = ("/api/",)
+
 
 class OldAddressMiddleware:
     """Answer old WordPress addresses with a 301. A normal page costs nothing: only a request
@@ -11,7 +14,7 @@ class OldAddressMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        if request.method in {"GET", "HEAD"}:
+        if request.method in {"GET", "HEAD"} and not request.path.startswith(NOT_WORDPRESS):
             path = addresses.query_address(request)
             if path is not None and (found := self._redirect(path)) is not None:
                 return found

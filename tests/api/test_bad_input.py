@@ -101,5 +101,7 @@ def test_tracking_parameters_are_ignored(client, stories):
     assert client.get("/api/v1/articles/?utm_source=newsletter").status_code == 200
 
 
-def test_writes_are_refused(client, stories):
-    assert client.post("/api/v1/articles/").status_code == 405
+def test_writes_are_refused_naming_get_and_head(client, stories):
+    response = client.post("/api/v1/articles/")
+    assert response.status_code == 405
+    assert {method.strip() for method in response["Allow"].split(",")} == {"GET", "HEAD"}

@@ -35,6 +35,7 @@ def warm(client, url):
 def every_url(story):
     return [
         "/api/v1/articles/",
+        "/api/v1/articles/?tag=port",
         f"/api/v1/articles/{story.pk}/",
         f"/api/v1/articles/{story.pk}/ninjs",
         "/api/v1/ninjs/",
@@ -138,3 +139,17 @@ def test_token_answers_are_private_and_never_stored(client, story, published_tok
         response = client.get(url, **bearer(published_token))
         assert "X-Page-Cache" not in response
         assert response["Cache-Control"] == "private, no-cache"
+
+
+def test_head_answers_with_the_headers_of_get_and_no_body(client, story, settings):
+    compared = ("Content-Type", "ETag", "Last-Modified", "Cache-Control", "Surrogate-Key")
+    for cache in (False, True):
+        settings.NEWSROOM_PAGE_CACHE = cache
+        for url in every_url(story):
+            head = client.head(url)  # first, so that it is not answered from the cache
+            get = client.get(url)
+            assert head.status_code == get.status_code == 200, url
+            assert head.content == b"" and get.json(), url
+            assert {name: head.get(name) for name in compared} == {
+                name: get.get(name) for name in compared
+            }, url

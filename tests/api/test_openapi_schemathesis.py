@@ -86,3 +86,5 @@ def test_the_document_is_openapi_3_1_and_lists_every_route(client, db):
         "/api/v1/authors/{slug}/",
         "/api/v1/sources/",
     }
+    # HEAD is answered but not listed: it is GET without the body.
+    assert {method for path in document["paths"].values() for method in path} == {"get"}
