@@ -38,7 +38,11 @@ def world(marker):
     print(
         json.dumps(
             {
-                "live": {"id": live.pk, "url": live.get_absolute_url()},
+                "live": {
+                    "id": live.pk,
+                    "url": live.get_absolute_url(),
+                    "headline": live.headline,
+                },
                 "draft": {"id": draft.pk, "headline": draft.headline},
                 "other": {"id": other.pk, "url": other.get_absolute_url()},
                 "hidden": {state: a.get_absolute_url() for state, a in hidden.items()},
