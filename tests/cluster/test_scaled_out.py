@@ -143,9 +143,11 @@ def test_a_withdrawn_story_is_not_served_again_when_both_app_servers_die(
     warm(reader, showing + stories["elsewhere"])
     answer = editor.transition(live["id"], "withdraw", note="Legal advice.")
     assert answer.status == 302, answer.text[:500]
-    # No reader fetched the pages again before the outage: only the purged copies remain.
+    # No reader fetched the pages again before the outage: only the purged copies remain,
+    # and once the probes find no server, Varnish serves what it kept for outages.
     cluster.kill_app(0)
     cluster.kill_app(1)
+    assert until(lambda: not cluster.backends_healthy(), 10)
     for path in showing:
         page = reader.get(path)
         assert live["headline"] not in page.text, (path, page.status)
@@ -173,6 +175,24 @@ def test_replica_lagging_an_editor_sees_their_own_save_at_once(cluster, reader, 
     assert headline in editor.get(live["url"]).text
     # A reader too: the replica has not replayed the purge's change, so the primary serves.
     assert headline in reader.get(live["url"]).text
+
+
+def test_an_anonymous_api_read_uses_the_replica_a_token_client_the_primary(cluster, stories):
+    live = stories["live"]
+    secret = run_in_cluster(cluster, "api_token()")["secret"]
+    lsn = run_in_cluster(cluster, "primary_position()")["lsn"]
+    caught_up = f"SELECT pg_last_wal_replay_lsn() >= '{lsn}'::pg_lsn"
+    assert until(lambda: cluster.replica_sql(caught_up) == "t", 10)
+    cluster.replica_sql("SELECT pg_wal_replay_pause()")
+    headline = f"Unreplayed {time.time():.0f} harbour story"
+    run_in_cluster(cluster, f"rename_quietly({live['id']}, {headline!r})")
+    url = f"{cluster.varnish_url}/api/v1/articles/{live['id']}/"
+    anonymous = Response.fetch(url)
+    assert anonymous.status == 200, anonymous.text[:500]
+    assert headline not in anonymous.text and "harbour story" in anonymous.text
+    token = Response.fetch(url, Authorization=f"Bearer {secret}")
+    assert token.status == 200, token.text[:500]
+    assert headline in token.text
 
 
 def test_no_story_a_reader_may_not_see_is_served_or_stored_by_varnish(
