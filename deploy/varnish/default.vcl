@@ -147,7 +147,12 @@ sub vcl_backend_response {
     # Kept after its lifetime, and after a soft purge, only for outages (see vcl_recv).
     set beresp.grace = 6h;
     set beresp.http.xkey = beresp.http.Surrogate-Key;
+    # The keys and the application's own cache state are this cache's business, not the
+    # browser's: dropped once, as the page is stored, not on every hit.
     unset beresp.http.Surrogate-Control;
+    unset beresp.http.Surrogate-Key;
+    unset beresp.http.Cache-Tag;
+    unset beresp.http.X-Page-Cache;
     return (deliver);
 }
 
