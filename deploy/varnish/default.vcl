@@ -103,7 +103,10 @@ sub vcl_recv {
     # Stale pages only while no application server answers (or after a failed fetch, on the
     # restart below); otherwise an expired page is fetched afresh: its lifetime ended at a
     # scheduled change or a soft purge.
-    if (std.healthy(req.backend_hint) && req.restarts == 0) {
+    if (req.restarts > 0) {
+        # req.grace outlives a restart: lift the limit the first pass set.
+        set req.grace = 6h;
+    } elsif (std.healthy(req.backend_hint)) {
         set req.grace = 0s;
     }
     return (hash);
@@ -144,7 +147,8 @@ sub vcl_backend_response {
         set beresp.uncacheable = true;
         return (deliver);
     }
-    # Kept after its lifetime, and after a soft purge, only for outages (see vcl_recv).
+    # Kept after its lifetime, and after a soft purge, only for outages (see vcl_recv, whose
+    # restarts accept the same six hours).
     set beresp.grace = 6h;
     set beresp.http.xkey = beresp.http.Surrogate-Key;
     # The keys and the application's own cache state are this cache's business, not the

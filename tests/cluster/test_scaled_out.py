@@ -135,6 +135,19 @@ def test_both_app_servers_killed_readers_get_cached_pages_editors_an_error(
     assert until(lambda: scheduled["headline"] in reader.get("/").text, 10)
 
 
+def test_readers_get_kept_pages_the_moment_both_app_servers_die(cluster, reader, stories):
+    paths = stories["showing"] + stories["elsewhere"]
+    warm(reader, paths)
+    # Every page expires (each carries `site`) but is kept for outages.
+    assert purge_from("127.0.0.1", keys="site", soft=True) == "200"
+    cluster.kill_app(0)
+    cluster.kill_app(1)
+    # Before the probes notice: each fetch fails, and the reader gets the kept page.
+    pages = {path: reader.get(path).status for path in paths}
+    assert cluster.backends_healthy(), "too slow: the probes noticed first"
+    assert pages == dict.fromkeys(paths, 200)
+
+
 def test_a_withdrawn_story_is_not_served_again_when_both_app_servers_die(
     cluster, reader, editor, stories
 ):
