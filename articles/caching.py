@@ -317,14 +317,18 @@ def _bump_all(cache_keys):
     _bump(EPOCH)
 
 
-def purge_keys(keys, *, strict=False):
+def purge_keys(keys, *, strict=False, hard=False):
     """Invalidate every cached page carrying any of ``keys``, here and at the CDN.
 
     The one way anything is purged (see the module's docstring for its callers). Safe to
     call anywhere, any number of times: an unreachable cache or CDN is logged, never raised,
     unless ``strict`` — then, after trying both, `PurgeFailed` says what failed, so the
     side-effect outbox keeps the purge and retries it. Call it after the change is committed
-    (`purge_on_commit`)."""
+    (`purge_on_commit`).
+
+    ``hard``: the pages showed a story no reader may see now (withdrawn, expired, deleted):
+    the CDN drops them outright. Otherwise it may keep them, expired, to serve while no
+    application server answers (a soft purge, see `HttpPurgeBackend`)."""
     keys = sorted({str(k) for k in keys if k})
     if not keys:
         return
@@ -335,23 +339,23 @@ def purge_keys(keys, *, strict=False):
     if error := _move([_generation_key(k) for k in keys], "purging"):
         failures.append(f"page cache: {error}")
     try:
-        purge_cdn(keys)
+        purge_cdn(keys, hard=hard)
     except Exception as exc:  # noqa: BLE001 - the page cache is purged; the outbox retries the CDN
         logger.warning("CDN purge of %s failed: %s", " ".join(keys), exc)
         failures.append(f"CDN: {exc}")
         if not strict:
             from .tasks import record_cdn_purge
 
-            record_cdn_purge(keys, error=str(exc))
+            record_cdn_purge(keys, error=str(exc), hard=hard)
     if strict and failures:
         raise PurgeFailed("; ".join(failures))
 
 
-def purge_cdn(keys):
+def purge_cdn(keys, *, hard=False):
     """Send ``keys`` to the CDN's purge backend, if one is configured; raises on failure."""
     backend = purge_backend()
     if backend is not None and keys:
-        backend.purge(sorted(keys))
+        backend.purge(sorted(keys), hard=hard)
 
 
 def purge_on_commit(keys):
@@ -671,17 +675,26 @@ def _section_changed(sender, instance, raw=False, **kwargs):
 
 
 # CDN purge backends -----------------------------------------------------------------------------
+# Sent with a soft purge; without it a purge is hard (the safe default for anyone else).
+SOFT = {"Soft-Purge": "1"}
+
+
 class HttpPurgeBackend:
     """Sends `PURGE` to each URL in ``NEWSROOM_PURGE_URLS`` with the keys in a header.
 
     Varnish with the xkey module, or nginx with a purge handler, then drops every object
-    tagged with any of the keys. The URLs come from settings, never from a request."""
+    tagged with any of the keys. The URLs come from settings, never from a request.
+
+    A purge that is not ``hard`` also says `Soft-Purge: 1`: a cache that knows the header
+    (deploy/varnish/default.vcl) may keep the expired pages to serve while no application
+    server answers; one that does not drops them, as for a hard purge. A backend of one's
+    own (``NEWSROOM_PURGE_BACKEND``) has the same `purge(keys, *, hard)`."""
 
     def __init__(self, urls=None, header=None, timeout=None):
         # Unless given, read from the settings at each purge.
         self.urls, self.header, self.timeout = urls, header, timeout
 
-    def purge(self, keys):
+    def purge(self, keys, *, hard=False):
         """Purge at every URL; then, if any refused (an HTTP error) or did not answer in
         time, raise `PurgeFailed` naming them, so the purge is kept and retried."""
         urls = self.urls if self.urls is not None else _setting("NEWSROOM_PURGE_URLS", [])
@@ -689,7 +702,8 @@ class HttpPurgeBackend:
         timeout = self.timeout or _setting("NEWSROOM_PURGE_TIMEOUT", 2)
         failed = []
         for url in urls:
-            request = Request(url, method="PURGE", headers={header: " ".join(keys)})  # noqa: S310
+            headers = {header: " ".join(keys)} if hard else {header: " ".join(keys), **SOFT}
+            request = Request(url, method="PURGE", headers=headers)  # noqa: S310
             try:
                 with urlopen(request, timeout=timeout) as answer:  # noqa: S310
                     answer.read()
@@ -723,6 +737,13 @@ def _shows(article):
         return False
     first = article.first_published_at
     return article.is_live or (first is not None and first <= timezone.now())
+
+
+def _gone(article):
+    """Readers may have seen this story and may not now (withdrawn, expired, under embargo
+    again): no cache may keep its pages, not even for an outage (a hard purge)."""
+    first = article.first_published_at
+    return not article.is_live and first is not None and first <= timezone.now()
 
 
 def _will_show(article):
@@ -775,7 +796,7 @@ def _article_saved(sender, instance, raw=False, **kwargs):
             keys = article_keys(instance)
             if old_section and old_section != instance.section_id:
                 keys.add(section_key(old_section))
-            purge_keys(keys)
+            purge_keys(keys, hard=_gone(instance))
 
     transaction.on_commit(after_commit)
 
@@ -784,7 +805,7 @@ def _article_deleted(sender, instance, **kwargs):
     if purges_held_here():
         return
     keys = article_keys(instance) if _shows(instance) else set()
-    transaction.on_commit(lambda: (schedule_changed(), purge_keys(keys)))
+    transaction.on_commit(lambda: (schedule_changed(), purge_keys(keys, hard=True)))
 
 
 def _relation_changed(sender, instance, raw=False, **kwargs):

@@ -3,9 +3,11 @@
 With `DATABASE_REPLICA_URL` set, the settings add a `replica` database and this router.
 Reads go to the primary unless `PublicReadsMiddleware` marked the request as an anonymous
 public read: a GET or HEAD without a session, a flash message or an `Authorization` header,
-outside the admin, previews, the ingest endpoints and `/healthz`. So the admin, the API's
-token clients, the workflow, the task worker and management commands read the primary, and
-a signed-in editor reads their own writes at once, whatever the replica's lag.
+outside the admin, previews, the ingest endpoints and `/healthz`. Anonymous API reads are
+public reads too; the API's token clients send their token in `Authorization` (the only
+place `api.auth` reads it), so they, the admin, the workflow, the task worker and
+management commands read the primary, and a signed-in editor reads their own writes at
+once, whatever the replica's lag.
 
 Within a marked request the replica is chosen at the first read, once:
 
@@ -35,7 +37,7 @@ REPLICA = "replica"
 # Where the primary's WAL position of the last purge is kept (in the shared cache).
 PRIMARY_POSITION = "primary-wal-position"
 # Paths whose reads must see the latest writes, or that report on the primary itself.
-PRIMARY_PATHS = ("/admin/", "/preview/", "/ingest/", "/healthz", "/api/")
+PRIMARY_PATHS = ("/admin/", "/preview/", "/ingest/", "/healthz")
 
 _request_reads = ContextVar("newsroom_request_reads", default=None)
 

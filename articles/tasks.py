@@ -121,15 +121,16 @@ def wake(side_effect_id, due_at):
         logger.exception("Could not enqueue side effect %s", side_effect_id)
 
 
-def record_cdn_purge(keys, *, error=""):
+def record_cdn_purge(keys, *, error="", hard=False):
     """A CDN purge that failed after a save: kept in the outbox and retried (`_cdn_purge`)
-    until the CDN takes it. Never raises: a save is committed and must not fail now."""
+    until the CDN takes it, hard or soft as it was. Never raises: a save is committed and
+    must not fail now."""
     keys = sorted(keys)
     try:
         row = SideEffect.objects.create(
             kind=CDN_PURGE,
             key=f"{CDN_PURGE}:{uuid.uuid4().hex}",
-            payload={"keys": keys},
+            payload={"keys": keys, "hard": hard},
             due_at=timezone.now() + CDN_RETRY_AFTER,
             attempts=1,
             last_error=error[:2000],
@@ -444,12 +445,14 @@ def message_id(row):
 
 def _purge(row, article):
     """At a go-live, embargo lift or expiry: the page cache follows the schedule by itself,
-    but a CDN's copy must hear of it. Strict, so a CDN that failed is retried."""
-    caching.purge_keys(caching.article_keys(article), strict=True)
+    but a CDN's copy must hear of it. Strict, so a CDN that failed is retried. Hard once
+    readers may no longer see the story (an expiry): not even an outage brings it back."""
+    caching.purge_keys(caching.article_keys(article), strict=True, hard=not article.is_live)
 
 
 def _cdn_purge(row, article):
-    caching.purge_cdn(row.payload.get("keys", []))
+    # Rows kept before soft purges existed carry no "hard": they were hard.
+    caching.purge_cdn(row.payload.get("keys", []), hard=row.payload.get("hard", True))
 
 
 def _mail_submitted(row, article):

@@ -326,6 +326,16 @@ class Cluster:
         ).stdout
         return {line.split()[0]: int(line.split()[1]) for line in out.splitlines() if line}
 
+    def backends_healthy(self):
+        """Whether Varnish's probes find any application server healthy (its director)."""
+        out = subprocess.run(
+            ["varnishadm", "-n", str(self.dir / "varnish"), "backend.list"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        return " healthy " in out
+
     def _spawn(self, name, command):
         log = (self.dir / f"{name}.log").open("ab")
         process = subprocess.Popen(  # noqa: S603 - fixed commands

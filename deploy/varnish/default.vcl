@@ -3,10 +3,19 @@
 # Anonymous readers get pages from the cache, for as long as the application's
 # Surrogate-Control says: never past the next scheduled go-live, embargo lift or expiry.
 # Staff, sessions, the admin, previews and every write pass straight to the application.
-# The application purges by surrogate key (PURGE_URLS): xkey drops every page carrying any
-# of the keys, and only the application servers' addresses may purge. While no application
-# server answers, readers get the pages already cached (grace); editors get an error page
-# saying their change was not saved.
+# The application purges by surrogate key (PURGE_URLS), and only the application servers'
+# addresses may purge. While no application server answers, readers get the pages already
+# cached (grace); editors get an error page saying their change was not saved.
+#
+# Purges are soft unless a story left the public site. A soft purge (`Soft-Purge: 1`: an
+# edit, a correction, a go-live, any other change) expires the pages but keeps them for
+# grace, so a purge the task worker sends during an outage does not turn readers away. While
+# an application server answers, an expired page is never served (see vcl_recv). A hard
+# purge (no header: a withdrawal, an expiry, a deletion, or anyone's manual purge) drops
+# the pages outright: a story readers may no longer see never comes back, not even during
+# an outage. So an expiry that falls in a full outage takes the pages that listed the story
+# (home, its section, its feeds) out of the cache: readers get "Back in a moment" for those
+# until an application server answers, rather than a story past its expiry.
 #
 # `make cluster` runs this file as it is: Varnish on 127.0.0.1:8240, application servers on
 # 8241 and 8242. For a deployment, change the backends and the `purgers` list.
@@ -68,7 +77,11 @@ sub vcl_recv {
         if (!req.http.Surrogate-Key) {
             return (synth(400, "A purge needs a Surrogate-Key header"));
         }
-        set req.http.X-Purged = xkey.purge(req.http.Surrogate-Key);
+        if (req.http.Soft-Purge == "1") {
+            set req.http.X-Purged = xkey.softpurge(req.http.Surrogate-Key);
+        } else {
+            set req.http.X-Purged = xkey.purge(req.http.Surrogate-Key);
+        }
         return (synth(200, "Purged " + req.http.X-Purged + " objects"));
     }
 
@@ -89,8 +102,11 @@ sub vcl_recv {
     set req.http.X-Newsroom-Reader = "1";
     # Stale pages only while no application server answers (or after a failed fetch, on the
     # restart below); otherwise an expired page is fetched afresh: its lifetime ended at a
-    # scheduled change or a purge.
-    if (std.healthy(req.backend_hint) && req.restarts == 0) {
+    # scheduled change or a soft purge.
+    if (req.restarts > 0) {
+        # req.grace outlives a restart: lift the limit the first pass set.
+        set req.grace = 6h;
+    } elsif (std.healthy(req.backend_hint)) {
         set req.grace = 0s;
     }
     return (hash);
@@ -98,6 +114,12 @@ sub vcl_recv {
 
 sub vcl_backend_fetch {
     unset bereq.http.X-Newsroom-Reader;
+    # A page kept past its lifetime (a soft purge, grace) is fetched whole, not revalidated:
+    # the application's 304 leaves out Surrogate-Control, which sets the new copy's lifetime.
+    if (!bereq.uncacheable) {
+        unset bereq.http.If-None-Match;
+        unset bereq.http.If-Modified-Since;
+    }
 }
 
 sub vcl_backend_response {
@@ -125,10 +147,16 @@ sub vcl_backend_response {
         set beresp.uncacheable = true;
         return (deliver);
     }
-    # Kept after its lifetime only for outages (see vcl_recv): a purged page is gone.
+    # Kept after its lifetime, and after a soft purge, only for outages (see vcl_recv, whose
+    # restarts accept the same six hours).
     set beresp.grace = 6h;
     set beresp.http.xkey = beresp.http.Surrogate-Key;
+    # The keys and the application's own cache state are this cache's business, not the
+    # browser's: dropped once, as the page is stored, not on every hit.
     unset beresp.http.Surrogate-Control;
+    unset beresp.http.Surrogate-Key;
+    unset beresp.http.Cache-Tag;
+    unset beresp.http.X-Page-Cache;
     return (deliver);
 }
 

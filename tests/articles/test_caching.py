@@ -536,7 +536,7 @@ def test_pages_and_purges_work_when_redis_is_down(client, newsroom):
 class RecordingBackend:
     purged = []
 
-    def purge(self, keys):
+    def purge(self, keys, *, hard=False):
         RecordingBackend.purged.append(set(keys))
 
 

@@ -7,24 +7,26 @@ from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+import time_machine
 from django.utils import timezone
 
-from articles import caching, tasks
-from articles.models import SideEffect
+from articles import caching, tasks, workflow
+from articles.models import Article, SideEffect
 from tests.articles.test_caching import closed_port
-from tests.factories import make_article, make_section
+from tests.factories import make_article, make_section, make_user
 
 
 class FakeCdn:
     """A purge endpoint answering with ``status`` (or sleeping ``delay`` seconds first)."""
 
     def __init__(self, status=200, delay=0.0):
-        self.status, self.delay, self.received = status, delay, []
+        self.status, self.delay, self.received, self.soft = status, delay, [], []
         cdn = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_PURGE(self):  # noqa: N802 - the HTTP method's name
                 cdn.received.append(self.headers.get("Surrogate-Key"))
+                cdn.soft.append(self.headers.get("Soft-Purge") == "1")
                 time.sleep(cdn.delay)
                 self.send_response(cdn.status)
                 self.send_header("Content-Length", "0")
@@ -121,3 +123,61 @@ def test_a_purge_the_cdn_takes_leaves_nothing_in_the_outbox(
         story = make_article(headline="Bridge opens")
     assert not SideEffect.objects.filter(kind=tasks.CDN_PURGE).exists()
     assert any(caching.article_key(story) in keys.split() for keys in server.received)
+
+
+# Soft and hard purges ---------------------------------------------------------------------------
+# A soft purge lets the CDN keep the expired pages for an outage; a hard one drops them.
+
+
+def test_an_edit_purges_softly_and_a_withdrawal_hard(db, cdn, django_capture_on_commit_callbacks):
+    server = cdn()
+    editor = make_user("Editor")
+    story = make_article(headline="Harbour reopens", section=make_section("Local"))
+    story.headline = "Harbour reopens at dawn"
+    with django_capture_on_commit_callbacks(execute=True):
+        story.save()
+    assert server.soft == [True]
+    with django_capture_on_commit_callbacks(execute=True):
+        workflow.withdraw(story, by=editor, reason="Legal advice.")
+    assert server.soft[1:] == [False]
+    assert caching.article_key(story) in server.received[-1].split()
+
+
+def test_a_deleted_story_is_purged_hard(db, cdn, django_capture_on_commit_callbacks):
+    server = cdn()
+    story = make_article(headline="Harbour reopens")
+    with django_capture_on_commit_callbacks(execute=True):
+        story.delete()
+    assert server.soft == [False]
+
+
+def test_the_worker_purges_a_go_live_softly_and_an_expiry_hard(
+    db, cdn, django_capture_on_commit_callbacks
+):
+    server = cdn()
+    editor = make_user("Editor")
+    now = timezone.now()
+    story = make_article(
+        status=Article.Status.DRAFT, publish_at=None, expires_at=now + timedelta(hours=2)
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        workflow.schedule(story, by=editor, at=now + timedelta(hours=1))
+    server.received.clear(), server.soft.clear()
+    with time_machine.travel(now + timedelta(hours=1, seconds=1), tick=False):
+        tasks.sweep()
+    assert server.soft == [True]
+    with time_machine.travel(now + timedelta(hours=2, seconds=1), tick=False):
+        tasks.sweep()
+    assert server.soft == [True, False]
+    assert caching.article_key(story) in server.received[-1].split()
+
+
+def test_a_hard_purge_the_cdn_refused_is_retried_hard(db, cdn, django_capture_on_commit_callbacks):
+    server = cdn(status=405)
+    story = make_article(headline="Harbour reopens")
+    with django_capture_on_commit_callbacks(execute=True):
+        story.delete()
+    row = SideEffect.objects.get(kind=tasks.CDN_PURGE)
+    server.status = 200
+    assert tasks.sweep(now=row.due_at) == {"done": 1}
+    assert server.soft == [False, False]

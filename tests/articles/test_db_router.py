@@ -21,6 +21,9 @@ factory = RequestFactory()
         (factory.get("/preview/abc/"), False),
         (factory.get("/healthz"), False),
         (factory.post("/search/"), False),
+        (factory.get("/api/v1/articles/"), True),
+        (factory.get("/api/v1/articles/", HTTP_AUTHORIZATION="Bearer nr_secret"), False),
+        (factory.get("/api/v1/articles/", HTTP_COOKIE="sessionid=abc"), False),
     ],
     ids=[
         "anonymous",
@@ -32,6 +35,9 @@ factory = RequestFactory()
         "preview",
         "healthz",
         "post",
+        "api-anonymous",
+        "api-token",
+        "api-session",
     ],
 )
 def test_only_an_anonymous_readers_get_is_a_public_read(request_, public):
@@ -67,6 +73,22 @@ def test_a_replica_down_or_behind_the_last_purge_sends_public_reads_to_the_prima
         "default",
         "default",
     ]
+
+
+def test_an_anonymous_api_read_uses_the_replica_a_token_clients_the_primary(settings, monkeypatch):
+    anonymous = factory.get("/api/v1/articles/")
+    token = factory.get("/api/v1/articles/", HTTP_AUTHORIZATION="Bearer nr_secret")
+    assert route_within(anonymous, settings, caught_up=True, monkeypatch=monkeypatch)[0] == (
+        "replica"
+    )
+    assert route_within(token, settings, caught_up=True, monkeypatch=monkeypatch)[0] == "default"
+
+
+def test_an_anonymous_api_read_uses_the_primary_while_the_replica_is_behind(settings, monkeypatch):
+    anonymous = factory.get("/api/v1/articles/")
+    assert route_within(anonymous, settings, caught_up=False, monkeypatch=monkeypatch)[0] == (
+        "default"
+    )
 
 
 def test_staff_and_anything_outside_a_request_read_the_primary(settings, monkeypatch):

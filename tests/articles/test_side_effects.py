@@ -210,7 +210,7 @@ def test_two_workers_claiming_the_same_due_rows_run_each_side_effect_once(purged
 
 
 class UnreachableCdn:
-    def purge(self, keys):
+    def purge(self, keys, *, hard=False):
         raise ConnectionRefusedError("CDN unreachable")
 
 

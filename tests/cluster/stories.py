@@ -38,7 +38,11 @@ def world(marker):
     print(
         json.dumps(
             {
-                "live": {"id": live.pk, "url": live.get_absolute_url()},
+                "live": {
+                    "id": live.pk,
+                    "url": live.get_absolute_url(),
+                    "headline": live.headline,
+                },
                 "draft": {"id": draft.pk, "headline": draft.headline},
                 "other": {"id": other.pk, "url": other.get_absolute_url()},
                 "hidden": {state: a.get_absolute_url() for state, a in hidden.items()},
@@ -64,3 +68,26 @@ def schedule(article_id, seconds):
     at = (timezone.now() + timedelta(seconds=seconds)).replace(microsecond=0)
     workflow.schedule(article, by=editor, at=at)
     print(json.dumps({"at": at.timestamp(), "headline": article.headline}))
+
+
+def api_token():
+    """A read token for the API, as a newsroom's partner would get one."""
+    from api.models import ApiToken
+
+    _, secret = ApiToken.issue(client="Cluster test partner", scopes=[])
+    print(json.dumps({"secret": secret}))
+
+
+def primary_position():
+    """The primary's WAL position now, for waiting until the replica has replayed it."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_current_wal_lsn()::text")
+        print(json.dumps({"lsn": cursor.fetchone()[0]}))
+
+
+def rename_quietly(article_id, headline):
+    """Change a headline without a save: no signal, so no purge and no recorded position."""
+    Article.objects.filter(pk=article_id).update(headline=headline)
+    print(json.dumps({"headline": headline}))

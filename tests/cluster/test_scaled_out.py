@@ -112,15 +112,16 @@ def test_one_app_server_killed_no_reader_request_fails(cluster, reader, stories)
 def test_both_app_servers_killed_readers_get_cached_pages_editors_an_error(
     cluster, reader, editor, stories
 ):
-    # Pages whose lifetime ends in three seconds, at a scheduled story's go-live. No worker:
-    # its go-live purge would take the pages showing the story out of Varnish altogether
-    # (purges are hard), and this is about pages whose lifetime ran out during the outage.
-    cluster.stop_worker()
-    scheduled = run_in_cluster(cluster, f"schedule({stories['draft']['id']}, 3)")
+    # Pages whose lifetime ends in four seconds, at a scheduled story's go-live. The worker
+    # keeps running, and purges the pages showing the story at its go-live, in the outage.
+    scheduled = run_in_cluster(cluster, f"schedule({stories['draft']['id']}, 4)")
     paths = stories["showing"] + stories["elsewhere"]
     warm(reader, paths)
     cluster.kill_app(0)
     cluster.kill_app(1)
+    # Each purge Varnish answers is a synthetic response.
+    before = cluster.varnishstat("MAIN.s_synth")
+    assert until(lambda: cluster.varnishstat("MAIN.s_synth") != before, 15), "no purge sent"
     assert until(lambda: time.time() > scheduled["at"] + 3, 10)  # expired, probes sick
     for path in paths:
         page = reader.get(path)
@@ -132,6 +133,39 @@ def test_both_app_servers_killed_readers_get_cached_pages_editors_an_error(
     # Both come back: fresh pages again.
     restore(cluster)
     assert until(lambda: scheduled["headline"] in reader.get("/").text, 10)
+
+
+def test_readers_get_kept_pages_the_moment_both_app_servers_die(cluster, reader, stories):
+    paths = stories["showing"] + stories["elsewhere"]
+    warm(reader, paths)
+    # Every page expires (each carries `site`) but is kept for outages.
+    assert purge_from("127.0.0.1", keys="site", soft=True) == "200"
+    cluster.kill_app(0)
+    cluster.kill_app(1)
+    # Before the probes notice: each fetch fails, and the reader gets the kept page.
+    pages = {path: reader.get(path).status for path in paths}
+    assert cluster.backends_healthy(), "too slow: the probes noticed first"
+    assert pages == dict.fromkeys(paths, 200)
+
+
+def test_a_withdrawn_story_is_not_served_again_when_both_app_servers_die(
+    cluster, reader, editor, stories
+):
+    live = stories["live"]
+    showing = [*stories["showing"], live["url"]]
+    warm(reader, showing + stories["elsewhere"])
+    answer = editor.transition(live["id"], "withdraw", note="Legal advice.")
+    assert answer.status == 302, answer.text[:500]
+    # No reader fetched the pages again before the outage: only the purged copies remain,
+    # and once the probes find no server, Varnish serves what it kept for outages.
+    cluster.kill_app(0)
+    cluster.kill_app(1)
+    assert until(lambda: not cluster.backends_healthy(), 10)
+    for path in showing:
+        page = reader.get(path)
+        assert live["headline"] not in page.text, (path, page.status)
+    for path in stories["elsewhere"]:
+        assert reader.get(path).status == 200, path
 
 
 def test_replica_stopped_public_reads_fall_back_to_the_primary_at_once(cluster, reader, stories):
@@ -156,6 +190,24 @@ def test_replica_lagging_an_editor_sees_their_own_save_at_once(cluster, reader, 
     assert headline in reader.get(live["url"]).text
 
 
+def test_an_anonymous_api_read_uses_the_replica_a_token_client_the_primary(cluster, stories):
+    live = stories["live"]
+    secret = run_in_cluster(cluster, "api_token()")["secret"]
+    lsn = run_in_cluster(cluster, "primary_position()")["lsn"]
+    caught_up = f"SELECT pg_last_wal_replay_lsn() >= '{lsn}'::pg_lsn"
+    assert until(lambda: cluster.replica_sql(caught_up) == "t", 10)
+    cluster.replica_sql("SELECT pg_wal_replay_pause()")
+    headline = f"Unreplayed {time.time():.0f} harbour story"
+    run_in_cluster(cluster, f"rename_quietly({live['id']}, {headline!r})")
+    url = f"{cluster.varnish_url}/api/v1/articles/{live['id']}/"
+    anonymous = Response.fetch(url)
+    assert anonymous.status == 200, anonymous.text[:500]
+    assert headline not in anonymous.text and "harbour story" in anonymous.text
+    token = Response.fetch(url, Authorization=f"Bearer {secret}")
+    assert token.status == 200, token.text[:500]
+    assert headline in token.text
+
+
 def test_no_story_a_reader_may_not_see_is_served_or_stored_by_varnish(
     cluster, reader, editor, stories
 ):
@@ -176,8 +228,9 @@ def test_no_story_a_reader_may_not_see_is_served_or_stored_by_varnish(
         assert editor.get(path).headers.get("X-Cache") != "hit"
 
 
-def purge_from(address, keys="home"):
-    request = f"PURGE / HTTP/1.1\r\nHost: 127.0.0.1\r\nSurrogate-Key: {keys}\r\n\r\n"
+def purge_from(address, keys="home", soft=False):
+    also = "Soft-Purge: 1\r\n" if soft else ""
+    request = f"PURGE / HTTP/1.1\r\nHost: 127.0.0.1\r\nSurrogate-Key: {keys}\r\n{also}\r\n"
     with socket.create_connection(("127.0.0.1", 8240), source_address=(address, 0)) as sock:
         sock.sendall(request.encode())
         return sock.recv(200).decode().split()[1]
@@ -189,6 +242,13 @@ def test_varnish_takes_purges_only_from_the_application_servers(cluster, reader)
     assert reader.get("/").cached
     assert purge_from("127.0.0.1") == "200"
     assert not reader.get("/").cached
+
+
+def test_a_soft_purged_page_that_did_not_change_is_cached_again_at_once(cluster, reader):
+    warm(reader, ["/"])
+    assert purge_from("127.0.0.1", soft=True) == "200"
+    assert not reader.get("/").cached
+    assert reader.get("/").cached
 
 
 def test_a_signed_in_editor_is_never_served_a_cached_page(cluster, reader, stories):
