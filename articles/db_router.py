@@ -93,7 +93,9 @@ def note_primary_position():
     if not replica_configured():
         return
     try:
-        position = _position(PRIMARY, "pg_current_wal_lsn")
+        # Where WAL is inserted, not where it is written out: with `synchronous_commit = off`
+        # a commit returns before its WAL is written, and the written position falls short.
+        position = _position(PRIMARY, "pg_current_wal_insert_lsn")
         if (cache.get(PRIMARY_POSITION) or 0) < position:
             cache.set(PRIMARY_POSITION, position, timeout=None)
     except Exception:  # noqa: BLE001 - a save must not fail for this; reads then use the primary

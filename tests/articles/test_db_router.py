@@ -112,3 +112,25 @@ def test_a_failing_replica_is_skipped_for_a_while_then_tried_again(settings, mon
 
 def test_healthz_says_there_is_no_replica_when_none_is_configured(client, db):
     assert client.get("/healthz").json()["replica"] == {"status": "off"}
+
+
+@pytest.mark.django_db
+def test_the_position_noted_at_a_purge_covers_changes_not_yet_written_out(settings):
+    # With `synchronous_commit = off` a commit returns before its WAL is written out: the
+    # position noted must cover what was inserted, or a replica short of it counts as
+    # caught up. (Inside the test's transaction the insert is not written out either.)
+    from django.core.cache import cache
+    from django.db import connection
+
+    from articles.models import Section
+
+    if connection.vendor != "postgresql":
+        pytest.skip("WAL positions are PostgreSQL's")
+    settings.DATABASES = {**settings.DATABASES, "replica": {}}
+    cache.delete(db_router.PRIMARY_POSITION)
+    Section.objects.create(name="Withdrawn", slug="withdrawn")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_current_wal_insert_lsn() - '0/0'::pg_lsn")
+        inserted = int(cursor.fetchone()[0])
+    db_router.note_primary_position()
+    assert cache.get(db_router.PRIMARY_POSITION) >= inserted

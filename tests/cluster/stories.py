@@ -83,7 +83,7 @@ def primary_position():
     from django.db import connection
 
     with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_current_wal_lsn()::text")
+        cursor.execute("SELECT pg_current_wal_insert_lsn()::text")
         print(json.dumps({"lsn": cursor.fetchone()[0]}))
 
 
