@@ -25,6 +25,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from django_setup import setup_django  # noqa: E402
+
 ITEMS_FROM_FILES = int(os.environ.get("BENCH_INGEST_FILES", "10000"))
 DESK_ITEMS = int(os.environ.get("BENCH_INGEST_DESK", "100000"))
 SOURCES = int(os.environ.get("BENCH_INGEST_SOURCES", "50"))
@@ -34,30 +36,6 @@ DATABASE_URL = os.environ.get("BENCH_INGEST_DATABASE_URL", f"sqlite:///{TMP / 'b
 
 def log(message):
     print(message, flush=True)
-
-
-def setup_django():
-    os.environ["DATABASE_URL"] = DATABASE_URL
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tests.settings")
-    if DATABASE_URL.startswith("postgres"):
-        from urllib.parse import urlsplit
-
-        import psycopg
-        from psycopg import sql
-
-        parts = urlsplit(DATABASE_URL)
-        name = parts.path.lstrip("/")
-        admin_url = f"{parts.scheme}://{parts.netloc}/postgres"
-        with psycopg.connect(admin_url, autocommit=True) as conn:
-            exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
-            if not exists:
-                conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
 
 
 def ninjs(n, source_tag):
@@ -214,7 +192,7 @@ def bench_polling(make_source):
 
 
 def main():
-    setup_django()
+    setup_django(DATABASE_URL)
     from articles.models import Source
     from ingest.models import IncomingItem, IngestSource
 

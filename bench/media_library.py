@@ -24,6 +24,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from django_setup import setup_django  # noqa: E402
+
 IMAGES = int(os.environ.get("BENCH_MEDIA_IMAGES", "10000"))
 ARTICLES = int(os.environ.get("BENCH_MEDIA_ARTICLES", "3000"))
 REQUESTS = int(os.environ.get("BENCH_MEDIA_REQUESTS", "40"))
@@ -37,29 +39,6 @@ CREDITS = ["Photo: Reuters / Jane Roe", "Photo: AP", "Illustration: The Demo Led
 
 def log(message):
     print(message, flush=True)
-
-
-def setup_django():
-    os.environ["DATABASE_URL"] = DATABASE_URL
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tests.settings")
-    if DATABASE_URL.startswith("postgres"):
-        from urllib.parse import urlsplit
-
-        import psycopg
-        from psycopg import sql
-
-        parts = urlsplit(DATABASE_URL)
-        name = parts.path.lstrip("/")
-        with psycopg.connect(f"{parts.scheme}://{parts.netloc}/postgres", autocommit=True) as conn:
-            exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
-            if not exists:
-                conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
 
 
 def real_pictures():
@@ -191,7 +170,7 @@ def bench_library():
 
 
 def main():
-    setup_django()
+    setup_django(DATABASE_URL)
     top_up(real_pictures())
     bench_library()
 
