@@ -742,8 +742,7 @@ def _shows(article):
 def _gone(article):
     """Readers may have seen this story and may not now (withdrawn, expired, under embargo
     again): no cache may keep its pages, not even for an outage (a hard purge)."""
-    first = article.first_published_at
-    return not article.is_live and first is not None and first <= timezone.now()
+    return not article.is_live and _shows(article)
 
 
 def _will_show(article):
